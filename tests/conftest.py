@@ -1,0 +1,37 @@
+"""Shared test set-up.
+
+Notebooks are validated (nbval) in website mode, exactly as `make notebooks`
+executed them, so the explorers print the same precomputed output. The kernel
+nbval starts inherits this process's environment.
+"""
+
+import os
+
+os.environ["DLBOOK_EXPLORERS"] = "static"
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_book(output_dir: Path, source_dir: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run the README's build (`jupyter-book build --all -W --keep-going`) into output_dir."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    return subprocess.run(
+        [str(jupyter_book), "build", str(source_dir), "--all", "-W", "--keep-going",
+         "--path-output", str(output_dir)],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """The website built once per test session from the committed notebooks: (process, html dir)."""
+    out = tmp_path_factory.mktemp("book")
+    proc = build_book(out)
+    return proc, out / "_build" / "html"
