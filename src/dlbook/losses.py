@@ -1,0 +1,112 @@
+"""Loss layers: the last layer of a network, the one that also sees the targets.
+
+    loss = loss_fn.forward(scores, y)   # a Python float, the mean over the batch
+    dscores = loss_fn.backward()        # dL/dscores, already divided by the count
+
+The value comes from `dlbook.functional`; `backward` is the short closed form
+of its derivative, which is why the pairs softmax + cross-entropy and
+sigmoid + binary cross-entropy are fused into one layer: (p - y) / N.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from dlbook import functional as F
+
+__all__ = ["Loss", "SoftmaxCrossEntropy", "SigmoidBCE", "MSELoss"]
+
+
+class Loss(ABC):
+    """Base class of the loss layers: `forward(scores, y) -> float`, `backward(dout=1.0) -> dscores`."""
+
+    def __init__(self) -> None:
+        self.cache = None
+
+    @abstractmethod
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        """Return the mean loss; cache what `backward` needs."""
+
+    @abstractmethod
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        """Return dL/dscores, scaled by `dout` (dL_total/dL, 1 when this loss is the total)."""
+
+    def __call__(self, scores: np.ndarray, y: np.ndarray) -> float:
+        return self.forward(scores, y)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _check_same_shape(self, scores: np.ndarray, y: np.ndarray) -> None:
+        if scores.shape != y.shape:
+            raise ValueError(f"{self!r} expected y of the scores' shape {scores.shape}, got {y.shape}")
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax + cross-entropy: L = -(1/N) sum_n log softmax(s_n)_{y_n}; dL/ds = (softmax(s) - y) / N.
+
+    Shapes:
+        scores: (N, K) logits; y: (N,) integer class indices or (N, K) one-hot
+        (or any rows of probabilities) -> dscores: (N, K).
+    """
+
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        y = np.asarray(y)
+        F.validate_class_targets(scores, y, who=repr(self))
+        self.cache = (F.softmax(scores, axis=1), y)
+        return float(F.cross_entropy(scores, y))
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        p, y = self.cache  # p: (N, K)
+        N = p.shape[0]
+        if y.ndim == 1:
+            dscores = p.copy()
+            dscores[np.arange(N), y] -= 1  # p - one_hot(y), without building the one-hot
+        else:
+            dscores = p - y.astype(p.dtype, copy=False)
+        return dscores * p.dtype.type(dout / N)
+
+
+class SigmoidBCE(Loss):
+    """Sigmoid + binary cross-entropy from logits u: L = -mean(y log p + (1 - y) log(1 - p)), p = sigmoid(u).
+
+    dL/du = (sigmoid(u) - y) / M, M the number of elements (the batch size N
+    for the usual u: (N,) or (N, 1)). Computed from the logits, so it stays
+    finite for any u.
+
+    Shapes:
+        scores: any shape, e.g. (N,) or (N, 1); y: the same shape, values in [0, 1].
+    """
+
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        y = np.asarray(y)
+        self._check_same_shape(scores, y)
+        self.cache = (F.sigmoid(scores), y)
+        return float(F.binary_cross_entropy_with_logits(scores, y))
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        p, y = self.cache
+        return (p - y.astype(p.dtype, copy=False)) * p.dtype.type(dout / p.size)
+
+
+class MSELoss(Loss):
+    """Mean squared error: L = mean((y_hat - y)^2) over all M elements; dL/dy_hat = 2 (y_hat - y) / M.
+
+    The mean is over every element, as in PyTorch (with y_hat: (N, 1) it is
+    the mean over the batch).
+
+    Shapes:
+        scores: y_hat, any shape; y: the same shape.
+    """
+
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        y = np.asarray(y)
+        self._check_same_shape(scores, y)
+        self.cache = scores - y.astype(scores.dtype, copy=False)
+        return float(F.mse_loss(scores, y))
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        diff = self.cache
+        return diff * diff.dtype.type(2 * dout / diff.size)

@@ -1,0 +1,119 @@
+"""dlbook.losses: values by hand, gradients vs finite differences, dtype, target validation, huge logits."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from dlbook.gradcheck import numerical_gradient, relative_error
+from dlbook.losses import MSELoss, SigmoidBCE, SoftmaxCrossEntropy
+
+
+@pytest.fixture(autouse=True)
+def warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def make_case(name, dtype=np.float64):
+    """(loss layer, scores, y) for each loss under test."""
+    rng = np.random.default_rng(7)
+    if name == "ce-indices":
+        return SoftmaxCrossEntropy(), rng.standard_normal((5, 4)).astype(dtype), np.array([0, 3, 1, 1, 2])
+    if name == "ce-one-hot":
+        return SoftmaxCrossEntropy(), rng.standard_normal((5, 4)).astype(dtype), np.eye(4)[[2, 0, 3, 3, 1]]
+    if name == "bce":
+        y = np.array([[1.0], [0.0], [0.0], [1.0], [1.0], [0.0]])
+        return SigmoidBCE(), (2 * rng.standard_normal((6, 1))).astype(dtype), y
+    if name == "mse":
+        return MSELoss(), rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal((4, 3))
+    raise AssertionError(name)
+
+
+CASES = ["ce-indices", "ce-one-hot", "bce", "mse"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_gradient_check_wrt_scores(name):
+    loss_fn, scores, y = make_case(name)
+    loss_fn.forward(scores, y)
+    dscores = loss_fn.backward()
+    numeric = numerical_gradient(lambda: loss_fn.forward(scores, y), scores)
+    assert relative_error(dscores, numeric) < 1e-7
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_backward_scales_with_dout(name):
+    loss_fn, scores, y = make_case(name)
+    loss_fn.forward(scores, y)
+    np.testing.assert_allclose(loss_fn.backward(dout=2.5), 2.5 * loss_fn.backward())
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_and_arguments_untouched(name, dtype):
+    loss_fn, scores, y = make_case(name, dtype)
+    scores_before, y_before = scores.copy(), y.copy()
+    loss = loss_fn.forward(scores, y)
+    dscores = loss_fn.backward()
+    assert type(loss) is float
+    assert dscores.dtype == dtype and dscores.shape == scores.shape
+    np.testing.assert_array_equal(scores, scores_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_softmax_cross_entropy_by_hand():
+    scores = np.array([[0.0, np.log(3.0)], [np.log(4.0), 0.0]])  # softmax rows (1/4, 3/4), (4/5, 1/5)
+    loss_fn = SoftmaxCrossEntropy()
+    loss = loss_fn.forward(scores, np.array([1, 1]))
+    assert loss == pytest.approx(-(np.log(3 / 4) + np.log(1 / 5)) / 2)
+    np.testing.assert_allclose(loss_fn.backward(), [[0.25 / 2, -0.25 / 2], [0.8 / 2, -0.8 / 2]])
+    assert loss_fn.forward(scores, np.array([[0.0, 1.0], [0.0, 1.0]])) == pytest.approx(loss)
+
+
+def test_sigmoid_bce_and_mse_by_hand():
+    bce = SigmoidBCE()
+    assert bce.forward(np.array([0.0, 0.0]), np.array([1.0, 0.0])) == pytest.approx(np.log(2))
+    np.testing.assert_allclose(bce.backward(), [-0.25, 0.25])
+    mse = MSELoss()
+    assert mse.forward(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])) == pytest.approx((1 + 4) / 2)
+    np.testing.assert_allclose(mse.backward(), [[1.0], [2.0]])
+
+
+def test_softmax_cross_entropy_validates_targets():
+    loss_fn = SoftmaxCrossEntropy()
+    scores = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy\(\).*\(3,\).*\(2,\)"):
+        loss_fn.forward(scores, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy\(\).*\[0, 3\]"):
+        loss_fn.forward(scores, np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy\(\)"):
+        loss_fn.forward(scores, np.array([0, -1, 1]))
+    with pytest.raises(ValueError, match=r"\(3, 4\).*\(3, 5\)"):
+        loss_fn.forward(scores, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match=r"\(N, K\)"):
+        loss_fn.forward(np.zeros(4), np.array([0]))
+
+
+def test_elementwise_losses_validate_shapes():
+    with pytest.raises(ValueError, match=r"SigmoidBCE\(\).*\(4, 1\).*\(4,\)"):
+        SigmoidBCE().forward(np.zeros((4, 1)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"MSELoss\(\)"):
+        MSELoss().forward(np.zeros((4, 1)), np.zeros(4))
+
+
+def test_huge_logits_finite_loss_and_gradient():
+    scores = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]])
+    ce = SoftmaxCrossEntropy()
+    assert ce.forward(scores, np.array([1, 2])) == pytest.approx(2e4 / 2)
+    np.testing.assert_allclose(ce.backward(), [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]])
+    bce = SigmoidBCE()
+    u = np.array([1e4, -1e4, 1e4, -1e4])
+    assert bce.forward(u, np.array([1.0, 0.0, 0.0, 1.0])) == pytest.approx(2e4 / 4)
+    np.testing.assert_allclose(bce.backward(), [0.0, 0.0, 0.25, -0.25])
+    for dtype in (np.float32, np.float64):
+        assert np.isfinite(ce.forward(scores.astype(dtype), np.array([1, 2])))
+        assert np.all(np.isfinite(ce.backward()))
+        assert np.isfinite(bce.forward(u.astype(dtype), np.array([1.0, 0.0, 0.0, 1.0])))
+
