@@ -40,7 +40,7 @@ def test_activation_values_by_hand():
     assert F.tanh_grad(np.array([0.0]))[0] == 1.0
 
 
-@pytest.mark.parametrize("fn, grad", zip([F.sigmoid, F.tanh, F.relu, F.leaky_relu], DERIVATIVES))
+@pytest.mark.parametrize("fn, grad", list(zip([F.sigmoid, F.tanh, F.relu, F.leaky_relu], DERIVATIVES)))
 def test_derivatives_match_finite_differences(fn, grad):
     x = np.array([-2.5, -0.7, 0.3, 1.9])  # away from the kink at 0
     numeric = numerical_gradient(lambda: fn(x).sum(), x)

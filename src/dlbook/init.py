@@ -8,11 +8,12 @@ Randomness comes only from the ``rng`` you pass in.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from numbers import Real
 
 import numpy as np
 
-__all__ = ["fan_in_out", "normal", "xavier", "he"]
+__all__ = ["fan_in_out", "normal", "xavier", "he", "initial_weights"]
 
 
 def fan_in_out(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -102,3 +103,28 @@ def he(
     """
     fan_in, _ = fan_in_out(shape)
     return normal(shape, rng, std=math.sqrt(2.0 / fan_in), dtype=dtype)
+
+
+def initial_weights(
+    weight_init: Callable[..., np.ndarray] | float, shape: tuple[int, ...], rng: np.random.Generator,
+    dtype: np.dtype | type = np.float64,
+) -> np.ndarray:
+    """The weights a layer starts from: what ``Linear`` and ``Conv2D`` call with their ``weight_init``.
+
+    Args:
+        weight_init: an initialiser from this module (``he``, ``xavier``, ...) or
+            any function ``(shape, rng, dtype=...) -> array``; or a float, the
+            standard deviation of a plain `normal` initialisation.
+        shape: the weight's shape. rng: the source of randomness. dtype: default np.float64.
+    Returns:
+        np.ndarray of `shape` and `dtype`.
+    """
+    if callable(weight_init):
+        W = np.asarray(weight_init(shape, rng, dtype=dtype), dtype=dtype)
+    elif isinstance(weight_init, Real):
+        W = normal(shape, rng, std=weight_init, dtype=dtype)
+    else:
+        raise ValueError(f"Invalid weight_init: {weight_init!r}")
+    if W.shape != tuple(shape):
+        raise ValueError(f"Invalid weight_init: returned shape {W.shape}, expected {tuple(shape)}")
+    return W

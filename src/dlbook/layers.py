@@ -93,14 +93,7 @@ class Linear(Layer):
                 raise ValueError(f"Invalid {name}: {value}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         shape = (self.in_features, self.out_features)
-        if callable(weight_init):
-            W = np.asarray(weight_init(shape, rng, dtype=dtype), dtype=dtype)
-        elif isinstance(weight_init, Real):
-            W = init.normal(shape, rng, std=weight_init, dtype=dtype)
-        else:
-            raise ValueError(f"Invalid weight_init: {weight_init!r}")
-        if W.shape != shape:
-            raise ValueError(f"Invalid weight_init: returned shape {W.shape}, expected {shape}")
+        W = init.initial_weights(weight_init, shape, rng, dtype)
         self.params = {"W": W, "b": np.zeros(self.out_features, dtype=dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
 
