@@ -1,0 +1,32 @@
+"""dlbook: the shared NumPy package of *Deep Learning from Scratch, the interactive textbook*.
+
+One concept per module (see docs/ARCHITECTURE.md):
+
+    functional  step, sigmoid, softmax, … and the losses as plain functions
+    layers      Linear, ReLU, Sigmoid, Tanh, LeakyReLU, Dropout, BatchNorm, Flatten
+    conv        im2col / col2im, Conv2D, MaxPool2D, AvgPool2D
+    losses      SoftmaxCrossEntropy, SigmoidBCE, MSELoss
+    model       Sequential
+    init        normal, xavier, he
+    optim       SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam
+    schedules   learning-rate schedules: StepLR, CosineAnnealingLR
+    gradcheck   numerical gradients and gradient checks
+    data        digits, MNIST, 2-D toy sets, splits, mini-batches, augmentation
+    train       the training loop, accuracy, early stopping
+    surfaces    functions to watch optimizers on
+    show        show(obj): the package's own source, in a notebook
+
+Importing `dlbook` loads NumPy only; the figure and explorer modules
+(`dlbook.viz`, `dlbook.widgets`, `dlbook.explorers`) load matplotlib and
+ipywidgets when they are imported themselves.
+"""
+
+from . import conv, data, functional, gradcheck, init, layers, losses, model, optim, schedules, surfaces, train
+from .show import show
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv", "data", "functional", "gradcheck", "init", "layers", "losses", "model", "optim",
+    "schedules", "surfaces", "train", "show", "__version__",
+]
