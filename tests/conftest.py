@@ -8,7 +8,6 @@ nbval starts inherits this process's environment.
 import os
 
 os.environ["DLBOOK_EXPLORERS"] = "static"
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import subprocess
 import sys

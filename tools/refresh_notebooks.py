@@ -51,7 +51,6 @@ def refresh(path: Path) -> float:
 
 def main(args: list[str]) -> int:
     os.environ["DLBOOK_EXPLORERS"] = "static"
-    os.environ.setdefault("MPLBACKEND", "Agg")
     for path in notebooks(args):
         seconds = refresh(path)
         print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s")
