@@ -1,4 +1,10 @@
-"""Serve MathJax from the built site itself, so the book renders maths with no internet.
+"""Make every page work offline: MathJax served from the site, no Thebe scripts.
+
+Thebe (live code through a remote Binder kernel) is loaded by Jupyter Book 1
+from a CDN; the book has no Binder set-up, and sphinx-thebe's inline
+configuration ends up on every page twice, which is a JavaScript error
+("THEBE_JS_URL has already been declared"). So the Thebe scripts are left out.
+
 
 MathJax 3 comes from the PyPI package ``django-static-mathjax`` (pure static
 files, no dependencies; listed in requirements.txt). After an HTML build this
@@ -35,8 +41,17 @@ def copy_mathjax(app, exception) -> None:
             shutil.copy2(src, dst)
 
 
+def drop_thebe(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files", [])
+    context["script_files"] = [
+        script for script in scripts
+        if "sphinx-thebe" not in str(script) and "THEBE_JS_URL" not in str(getattr(script, "attributes", {}).get("body", ""))
+    ]
+
+
 def setup(app):
     if not (mathjax_source() / "tex-chtml.js").is_file():
         raise RuntimeError("MathJax files not found: pip install -r requirements.txt (django-static-mathjax)")
     app.connect("build-finished", copy_mathjax)
+    app.connect("html-page-context", drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
