@@ -1,0 +1,174 @@
+"""The overfitting explorer: dropout and weight decay against a network that memorises a small training set.
+
+A network with two hidden layers of 256 ReLU units learns 100 of scikit-learn's
+8x8 digits — far more weights than examples, so it soon classifies every
+training image correctly while the validation accuracy stalls. The figure
+shows train and validation accuracy (left) and loss (right) as training goes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dlbook import viz
+from dlbook.data import load_digits
+from dlbook.layers import Dropout, Linear, ReLU
+from dlbook.losses import SoftmaxCrossEntropy
+from dlbook.model import Sequential
+from dlbook.optim import Momentum
+from dlbook.train import evaluate, train
+from dlbook.widgets import LogSlider, Slider, TrainingExplorer
+
+__all__ = ["overfitting_explorer", "OverfittingState", "init", "step"]
+
+HIDDEN = (256, 256)
+LR, MOMENTUM, BATCH_SIZE = 0.01, 0.9, 20
+
+
+@dataclass
+class OverfittingState:
+    """One training run and its per-epoch history (index 0 is before training)."""
+
+    settings: dict
+    model: Sequential
+    optimizer: Momentum
+    rng: np.random.Generator
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x_train, y_train, x_val, y_val
+    epoch: int = 0
+    diverged_at: int | None = None
+    history: dict[str, list[float]] = field(default_factory=lambda: {
+        "train_acc": [], "val_acc": [], "train_loss": [], "val_loss": []})
+
+
+def _record(state: OverfittingState) -> None:
+    """Measure accuracy and loss on both sets, in inference mode (dropout off)."""
+    x_train, y_train, x_val, y_val = state.data
+    loss_fn = SoftmaxCrossEntropy()
+    for name, x, y in (("train", x_train, y_train), ("val", x_val, y_val)):
+        loss, acc = evaluate(state.model, x, y, loss_fn)
+        state.history[f"{name}_loss"].append(loss)
+        state.history[f"{name}_acc"].append(acc)
+    if not math.isfinite(state.history["train_loss"][-1]):
+        state.diverged_at = state.epoch
+
+
+def init(dropout: float, weight_decay: float, n_train: int, seed: int = 0) -> OverfittingState:
+    """A fresh network and the first `n_train` training digits; the 359 held-out digits validate.
+
+    Args:
+        dropout: probability of zeroing each hidden unit in training (0: no dropout).
+        weight_decay: λ, the L2 penalty's coefficient (0: none).
+        n_train: how many training images to learn from.
+        seed: seeds the weights, the dropout masks and the shuffling.
+    """
+    digits = load_digits(seed=seed)  # float32 images (N, 64), labels (N,)
+    n_train = int(n_train)
+    data = (digits.x_train[:n_train], digits.y_train[:n_train], digits.x_test, digits.y_test)
+    rng = np.random.default_rng(seed + 1)
+    layers, d_in = [], data[0].shape[1]
+    for d_out in HIDDEN:
+        layers += [Linear(d_in, d_out, rng=rng, dtype=np.float32), ReLU()]
+        if dropout > 0:
+            layers.append(Dropout(dropout, rng=rng))
+        d_in = d_out
+    model = Sequential(*layers, Linear(d_in, 10, rng=rng, dtype=np.float32))
+    optimizer = Momentum(lr=LR, momentum=MOMENTUM, weight_decay=weight_decay)
+    settings = {"dropout": dropout, "weight_decay": weight_decay, "n_train": n_train}
+    state = OverfittingState(settings, model, optimizer, rng, data)
+    _record(state)
+    return state
+
+
+def step(state: OverfittingState, n: int) -> OverfittingState:
+    """Train `n` more epochs (in place), measuring both sets after each."""
+    x_train, y_train = state.data[:2]
+    for _ in range(n):
+        history = train(state.model, state.optimizer, (x_train, y_train), SoftmaxCrossEntropy(),
+                        epochs=1, batch_size=BATCH_SIZE, rng=state.rng)
+        state.epoch += 1
+        _record(state)
+        if history["diverged_at"] is not None:
+            state.diverged_at = state.epoch
+        if state.diverged_at is not None:
+            break
+    return state
+
+
+def readout(state: OverfittingState) -> str:
+    """Accuracy on both sets, the gap between them, and the best validation loss so far."""
+    if state.diverged_at is not None:
+        return f"Diverged at epoch {state.diverged_at}: the loss became NaN or infinite."
+    h = state.history
+    gap = 100 * (h["train_acc"][-1] - h["val_acc"][-1])
+    best = int(np.argmin(h["val_loss"]))
+    return (f"Epoch {state.epoch}: train accuracy {h['train_acc'][-1]:.1%}, validation accuracy "
+            f"{h['val_acc'][-1]:.1%} (gap {gap:.1f} points); validation loss {h['val_loss'][-1]:.3f}, "
+            f"lowest {h['val_loss'][best]:.3f} at epoch {best}.")
+
+
+class _Drawing:
+    """One reusable figure; the four curves and the titles are updated in place."""
+
+    def __init__(self, max_epochs: int) -> None:
+        self.max_epochs = max_epochs
+        self.fig = None
+        self.note = None
+
+    def _build(self) -> None:
+        fig, (ax_acc, ax_loss) = viz.new_figure(7.0, 2.9, ncols=2)
+        empty = ([], [])
+        self.acc = viz.plot_curves(ax_acc, {"train": empty, "validation": empty}, ylabel="accuracy",
+                                   ylim=(0.0, 1.02), xmax=self.max_epochs)
+        self.loss = viz.plot_curves(ax_loss, {"train": empty, "validation": empty}, ylabel="loss",
+                                    logy=True, ylim=(1e-3, 5.0), xmax=self.max_epochs)
+        ax_acc.set_title(" ")
+        ax_loss.set_title(" ")
+        viz.freeze_layout(fig)
+        viz.animate(*self.acc.values(), *self.loss.values(), ax_acc.title, ax_loss.title)
+        self.fig, self.ax_acc, self.ax_loss = fig, ax_acc, ax_loss
+
+    def __call__(self, state: OverfittingState):
+        if self.fig is None:
+            self._build()
+        h = state.history
+        epochs = np.arange(len(h["train_acc"]))
+        for curves, kind in ((self.acc, "acc"), (self.loss, "loss")):
+            curves["train"].set_data(epochs, h[f"train_{kind}"])
+            curves["validation"].set_data(epochs, h[f"val_{kind}"])
+        if self.note is not None:
+            self.note.remove()
+            self.note = None
+        if state.diverged_at is not None:
+            self.note = viz.annotate_diverged(self.ax_loss, state.diverged_at, what="epoch")
+            viz.animate(self.note)
+        s = state.settings
+        self.ax_acc.set_title(f"epoch {state.epoch}: gap {100 * (h['train_acc'][-1] - h['val_acc'][-1]):.0f} points")
+        self.ax_loss.set_title(f"dropout {s['dropout']:g}, λ {s['weight_decay']:g}, {s['n_train']} examples")
+        return self.fig
+
+
+def overfitting_explorer(*, max_epochs: int = 100) -> TrainingExplorer:
+    """The explorer: dropout rate, weight decay λ and the number of training examples.
+
+    Args:
+        max_epochs: Play stops here.
+
+    Returns:
+        A `TrainingExplorer`; call ``.show()`` in a notebook.
+    """
+    controls = {
+        "dropout": Slider("dropout rate", 0.0, 0.8, 0.1, default=0.0, static=(0.0, 0.3, 0.6)),
+        "weight_decay": LogSlider("weight decay λ", 1e-4, 0.1, default=0.0, zero=True, static=(0.0, 0.01, 0.1)),
+        "n_train": Slider("training examples", 50, 1000, 50, default=100, static=(100,)),
+    }
+    frames = [0, 5, 10, 20, 35, 50, 75, 100]
+    return TrainingExplorer(
+        controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
+        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs],
+        title="Overfitting, dropout and weight decay",
+        alt="Left: train and validation accuracy against the epoch. Right: train and validation loss "
+            "against the epoch, on a logarithmic scale.",
+        dpi=90, static_dpi=72)
