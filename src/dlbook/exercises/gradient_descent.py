@@ -1,0 +1,247 @@
+"""Checkers for the exercises of the chapter "Gradient descent".
+
+* `check_numerical_gradient(fn)`: the reader's central-difference gradient
+  ``fn(f, x, h=1e-4) -> grad``, on functions whose gradient is known exactly.
+* `check_sgd_epoch(fn)`: the reader's one epoch of mini-batch SGD
+  ``fn(w, grad_fn, x, y, *, lr, batch_size, order) -> new w``, on a small
+  linear-regression problem whose data, start and sample order are fixed, so
+  there is exactly one right answer.
+* `check_largest_stable_lr(fn)`: the reader's prediction ``fn(a) -> lr`` of the
+  largest learning rate for which gradient descent on f(x) = a x² converges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+
+__all__ = ["check_numerical_gradient", "check_sgd_epoch", "check_largest_stable_lr", "reference_sgd_epoch",
+           "sgd_problem"]
+
+
+# ------------------------------------------------------------ numerical gradient --
+
+def _as_array(got, what: str) -> np.ndarray:
+    try:
+        return np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{what} should be an array of numbers, got {got!r}") from None
+
+
+def _first_change(before: np.ndarray, after: np.ndarray) -> str:
+    """Where x was changed, with both values in full precision (a last-digit change matters)."""
+    i = tuple(int(k) for k in np.argwhere(before != after)[0])
+    index = i if len(i) != 1 else i[0]
+    return f"x[{index}] was {float(before[i])!r} before the call and {float(after[i])!r} after it"
+
+
+def check_numerical_gradient(fn: Callable) -> CheckResult:
+    """Check a central-difference gradient ``fn(f, x, h=1e-4) -> grad``.
+
+    ``f(x)`` returns a number; ``grad`` must have x's shape, with
+    ``grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)``; x may be changed during
+    the call but must hold exactly its original values afterwards.
+
+    Checks: a vector and a matrix, against gradients known exactly; a cubic,
+    where a forward difference is visibly wrong; that the given h is used; and
+    that x is left exactly as it was.
+    """
+
+    def call(f, x, **kwargs) -> np.ndarray:
+        before = x.copy()
+        got = fn(f, x, **kwargs)
+        if not np.array_equal(x, before):
+            raise Mismatch(f"x changed: {_first_change(before, x)}. Save x[i] before changing it and "
+                           "put that saved value back (x[i] + h - h can round to a different number)")
+        return _as_array(got, "the gradient")
+
+    def sum_of_squares() -> None:
+        x = np.array([3.0, -4.0, 0.5])
+        got = call(lambda v: float(np.sum(v**2)), x)
+        expect_close(got, 2 * x, what="the gradient at x = [3, -4, 0.5]", rtol=1e-6)
+
+    def matrix() -> None:
+        W = np.array([[0.3, -1.2, 2.0], [0.7, 0.1, -0.4]])
+        A = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 4.0]])
+        got = call(lambda M: float(np.sum(np.sin(M) * A)), W)
+        try:
+            expect_close(got, np.cos(W) * A, what="the gradient for a (2, 3) matrix W", rtol=1e-6, atol=1e-7)
+        except Mismatch as mismatch:
+            raise Mismatch(f"{mismatch} (perturb one element x[i, j] at a time: "
+                           "`for i in np.ndindex(x.shape)` visits every index)") from None
+
+    def central_not_forward() -> None:
+        x = np.array([0.5, 1.0, 2.0])
+        h = 1e-3
+        got = call(lambda v: float(np.sum(v**3)), x, h=h)
+        # ((x + h)^3 - (x - h)^3) / (2h) = 3 x^2 + h^2 exactly; a forward difference gives 3 x^2 + 3 x h + h^2.
+        forward = 3 * x**2 + 3 * x * h + h**2
+        if got.shape == x.shape and np.allclose(got, forward, rtol=1e-6):
+            raise Mismatch("these are forward differences (f(x + h) - f(x)) / h; "
+                           "use (f(x + h) - f(x - h)) / (2 h)")
+        expect_close(got, 3 * x**2 + h**2, what="with h = 1e-3, the gradient", rtol=1e-7)
+
+    def uses_h() -> None:
+        x = np.array([1.0, -2.0])
+        h = 0.1
+        got = call(lambda v: float(np.sum(v**3)), x, h=h)
+        if got.shape == x.shape and np.allclose(got, 3 * x**2, rtol=1e-6):
+            raise Mismatch("with h = 0.1 it gave the answer for a tiny h: use the h it is given")
+        expect_close(got, 3 * x**2 + h**2, what="with h = 0.1, the gradient", rtol=1e-9)
+
+    def leaves_x_alone() -> None:
+        # Values where x + h - 2h + h rounds to a different number than x.
+        x = np.array([0.1, 0.3, 0.7, 1.1, 2.3, 5.9, 1e-3, 17.3])
+        call(lambda v: float(np.sum(v**2)), x)
+
+    return run_checks("numerical_gradient", {
+        "sum(x**2), x a vector": sum_of_squares,
+        "sum(sin(W) * A), W a matrix": matrix,
+        "sum(x**3): central, not forward": central_not_forward,
+        "sum(x**3): the h passed in is used": uses_h,
+        "x is left exactly as it was": leaves_x_alone,
+    })
+
+
+# ------------------------------------------------------------------ SGD epoch --
+
+def sgd_problem() -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable, np.ndarray]:
+    """The fixed problem `check_sgd_epoch` uses: linear regression on 10 points.
+
+    Returns:
+        ``(w0, x, y, grad_fn, order)``: start ``w0: (2,)``; data ``x: (10, 2)`` (a feature and a
+        column of ones), ``y: (10,)``; ``grad_fn(w, xb, yb) = 2 xb^T (xb w - yb) / B``, the gradient
+        of the mean squared error over a batch of B rows; ``order``: a fixed shuffle of 0..9.
+    """
+    rng = np.random.default_rng(2024)
+    feature = rng.uniform(-1.0, 1.0, size=10)
+    x = np.column_stack([feature, np.ones(10)])  # (10, 2)
+    y = 3.0 * feature - 1.0 + 0.1 * rng.standard_normal(10)  # (10,)
+    order = rng.permutation(10)
+    w0 = np.array([0.5, 0.5])
+
+    def grad_fn(w: np.ndarray, xb: np.ndarray, yb: np.ndarray) -> np.ndarray:
+        B = len(xb)
+        return 2.0 * xb.T @ (xb @ w - yb) / B  # (2,)
+
+    return w0, x, y, grad_fn, order
+
+
+def reference_sgd_epoch(w: np.ndarray, grad_fn: Callable, x: np.ndarray, y: np.ndarray, *, lr: float,
+                        batch_size: int, order: np.ndarray) -> np.ndarray:
+    """One epoch of mini-batch SGD, as the exercise asks: the batches are consecutive slices of `order`.
+
+    Batch j holds the samples ``order[j * batch_size : (j + 1) * batch_size]`` (the last one may be
+    smaller); after each, ``w <- w - lr * grad_fn(w, x[batch], y[batch])``. `w` is not modified.
+    """
+    w = np.array(w, dtype=np.float64)
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        w = w - lr * grad_fn(w, x[idx], y[idx])
+    return w
+
+
+def check_sgd_epoch(fn: Callable) -> CheckResult:
+    """Check one epoch of mini-batch SGD ``fn(w, grad_fn, x, y, *, lr, batch_size, order) -> new w``.
+
+    The problem is fixed (`sgd_problem`): the data, the start ``w0``, ``grad_fn`` and the sample
+    order, so there is one right answer. The checker watches every call the reader's function makes
+    to ``grad_fn`` (which samples, which w) and compares the result with `reference_sgd_epoch`, for
+    batches of 4 (so the last batch has 2 samples), 1 (stochastic) and 10 (the full batch: one step
+    of gradient descent). It also checks that the caller's ``w`` is left unchanged.
+    """
+    w0, x, y, grad_fn, order = sgd_problem()
+    lr = 0.1
+    N = len(x)
+
+    def attempt(batch_size: int) -> None:
+        calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+        def watched(w, xb, yb):
+            calls.append((np.array(w, dtype=np.float64), np.array(xb, dtype=np.float64),
+                          np.array(yb, dtype=np.float64)))
+            return grad_fn(np.asarray(w, dtype=np.float64), np.asarray(xb, dtype=np.float64),
+                           np.asarray(yb, dtype=np.float64))
+
+        w = w0.copy()
+        got = fn(w, watched, x.copy(), y.copy(), lr=lr, batch_size=batch_size, order=order.copy())
+        if not np.array_equal(w, w0):
+            raise Mismatch(f"the w passed in changed from {w0.tolist()} to {np.round(w, 6).tolist()}: "
+                           "return a new array (w = w - lr * g), do not update it in place")
+        got = _as_array(got, "the returned parameters")
+        expected_batches = [order[s:s + batch_size] for s in range(0, N, batch_size)]
+        if len(calls) != len(expected_batches):
+            last = f", the last of {N % batch_size}" if N % batch_size else ""
+            raise Mismatch(f"grad_fn was called {len(calls)} time(s), not {len(expected_batches)} "
+                           f"({N} samples, batches of {batch_size}{last})")
+        w_expected = w0.copy()
+        for k, ((w_seen, xb, yb), idx) in enumerate(zip(calls, expected_batches), start=1):
+            if xb.shape != x[idx].shape or not np.array_equal(xb, x[idx]):
+                start = (k - 1) * batch_size
+                unshuffled = x[start:start + batch_size]
+                hint = (" (in their stored order: take them in the order given by `order`)"
+                        if np.array_equal(xb, unshuffled) else "")
+                raise Mismatch(f"update {k}: grad_fn got the wrong samples{hint}; expected "
+                               f"order[{start}:{start + len(idx)}] = {idx.tolist()}")
+            if not np.array_equal(yb, y[idx]):
+                raise Mismatch(f"update {k}: the targets passed to grad_fn are not y of the samples {idx.tolist()}")
+            if not np.allclose(w_seen, w_expected, rtol=1e-12, atol=1e-12):
+                raise Mismatch(f"update {k}: grad_fn got w = {np.round(w_seen, 6).tolist()}, expected the "
+                               f"w after the previous updates, {np.round(w_expected, 6).tolist()}")
+            w_expected = w_expected - lr * grad_fn(w_expected, x[idx], y[idx])
+        expected = reference_sgd_epoch(w0, grad_fn, x, y, lr=lr, batch_size=batch_size, order=order)
+        if got.shape == expected.shape:
+            uphill = reference_sgd_epoch(w0, lambda *a: -grad_fn(*a), x, y, lr=lr, batch_size=batch_size,
+                                         order=order)
+            if np.allclose(got, uphill, rtol=1e-9):
+                raise Mismatch("the parameters moved uphill: step against the gradient, w - lr * g")
+        expect_close(got, expected, what="w after the epoch", rtol=1e-9, atol=1e-12)
+
+    return run_checks("sgd_epoch", {
+        "batch_size 4 (the last batch has 2)": lambda: attempt(4),
+        "batch_size 1 (stochastic)": lambda: attempt(1),
+        "batch_size 10 (the full batch)": lambda: attempt(10),
+    })
+
+
+# ------------------------------------------------------- largest stable lr --
+
+def _descend(a: float, lr: float, steps: int = 2000) -> float:
+    """|x| after `steps` steps of gradient descent on f(x) = a x**2 from x = 1 (inf once it blows up)."""
+    x = 1.0
+    for _ in range(steps):
+        x = x - lr * 2 * a * x
+        if abs(x) > 1e6:
+            return math.inf
+    return abs(x)
+
+
+def check_largest_stable_lr(fn: Callable) -> CheckResult:
+    """Check a prediction ``fn(a) -> lr_max`` for f(x) = a x² (a > 0).
+
+    For several a, gradient descent from x = 1 must converge with 0.98 lr_max and blow up with
+    1.02 lr_max: the prediction is right to within 2 %.
+    """
+
+    def at(a: float) -> Callable[[], None]:
+        def check() -> None:
+            got = fn(a)
+            try:
+                lr = float(got)
+            except (TypeError, ValueError):
+                raise Mismatch(f"should return a number, got {got!r}") from None
+            if not (math.isfinite(lr) and lr > 0):
+                raise Mismatch(f"should return a positive learning rate, got {got!r}")
+            below, above = _descend(a, 0.98 * lr), _descend(a, 1.02 * lr)
+            if below > 1e-3:
+                what = "blows up" if math.isinf(below) else f"has |x| = {below:.3g} after 2000 steps"
+                raise Mismatch(f"{lr:.4g} is too large: with η = 0.98 × {lr:.4g}, descent from x = 1 {what}")
+            if not math.isinf(above):
+                raise Mismatch(f"{lr:.4g} is too small: η = 1.02 × {lr:.4g} still converges")
+        return check
+
+    return run_checks("largest_stable_lr", {f"a = {a:g}": at(a) for a in (0.5, 1.0, 4.0, 25.0)})
