@@ -8,6 +8,8 @@ nbval starts inherits this process's environment.
 import os
 
 os.environ["DLBOOK_EXPLORERS"] = "static"
+# The same single BLAS thread as `make notebooks` (see tools/refresh_notebooks.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import subprocess
 import sys

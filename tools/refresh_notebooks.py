@@ -51,6 +51,9 @@ def refresh(path: Path) -> float:
 
 def main(args: list[str]) -> int:
     os.environ["DLBOOK_EXPLORERS"] = "static"
+    # One BLAS thread: on 2 shared cores OpenBLAS's second thread makes the
+    # chapters' small matrix products several times slower, never faster.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for path in notebooks(args):
         seconds = refresh(path)
         print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s")
