@@ -1,15 +1,4 @@
-"""Shared test set-up.
-
-Notebooks are validated (nbval) in website mode, exactly as `make notebooks`
-executed them, so the explorers print the same precomputed output. The kernel
-nbval starts inherits this process's environment.
-"""
-
-import os
-
-os.environ["DLBOOK_EXPLORERS"] = "static"
-# The same single BLAS thread as `make notebooks` (see tools/refresh_notebooks.py).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+"""Fixtures shared by the tests in tests/."""
 
 import subprocess
 import sys
