@@ -85,14 +85,19 @@ def test_explorers_run_live_in_jupyterlab(jupyterlab, open_page):
     playground = explorers.nth(1)
     playground.scroll_into_view_if_needed()
     before = image(playground)
+    readout = playground.locator(".dlbx-readout").element_handle()
+    epoch_js = "el => +((el.textContent.match(/^Epoch (\\d+)/) || [0, -1])[1])"
     playground.locator("button.dlbx-play").click()
-    playground.locator(".dlbx-readout", has_text="Epoch 6").wait_for(timeout=30_000)
-    assert image(playground) != before
-    playground.locator("button.dlbx-play", has_text="Pause").click()
+    page.wait_for_function(f"el => ({epoch_js})(el) >= 6", arg=readout, timeout=30_000)
+    playground.locator("button.dlbx-play").click()  # now labelled Pause
+    at_click = readout.evaluate(epoch_js)
     playground.locator("button.dlbx-play", has_text="Play").wait_for(timeout=10_000)
-    paused = playground.locator(".dlbx-readout").inner_text()
+    assert image(playground) != before
+    page.wait_for_timeout(500)  # the frame that was being computed may still arrive
+    paused = readout.evaluate(epoch_js)
+    assert paused - at_click <= 2 * 2, "more than the frame in progress ran after Pause (2 epochs a frame)"
     page.wait_for_timeout(1500)
-    assert playground.locator(".dlbx-readout").inner_text() == paused
+    assert readout.evaluate(epoch_js) == paused
 
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.all_inner_texts()
