@@ -1,0 +1,54 @@
+"""Browser test: the chapter "Optimizers" as a website page — its two precomputed explorers respond."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def image(block) -> str:
+    return block.locator("img.dlbx-img").get_attribute("src")
+
+
+def readout(block) -> str:
+    return block.locator(".dlbx-readout").inner_text()
+
+
+def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_page):
+    base = serve(page_site("optimizers"))
+    watched = open_page(base)
+    page = watched.page
+    page.goto(f"{base}/book/optimizers.html", wait_until="load")
+    blocks = page.locator("div.dlbx")
+    assert blocks.count() == 2
+
+    # 1. An optimizer on a surface: momentum α changes the path; it matters for Momentum only.
+    surface = blocks.nth(0)
+    assert readout(surface).startswith("Momentum (lr 0.1, α 0.9) on the elongated bowl")
+    before = image(surface)
+    alpha = surface.get_by_label("momentum α")
+    alpha.focus()
+    page.keyboard.press("Home")  # α = 0
+    assert image(surface) != before
+    assert readout(surface).startswith("Momentum (lr 0.1, α 0) on the elongated bowl")
+    surface.get_by_label("optimizer").select_option(label="SGD")
+    assert alpha.is_disabled()
+    assert readout(surface).startswith("SGD (lr 0.1) on the elongated bowl")
+
+    # 2. Initialisation: the weight scale and the activation change the five histograms.
+    init = blocks.nth(1)
+    assert readout(init).startswith("sigmoid, weights Xavier (std 0.1)")
+    std = init.get_by_label("std", exact=True)
+    assert std.is_disabled()  # only "custom std" uses it
+    before = image(init)
+    init.get_by_label("weights").select_option(label="std 1")
+    assert image(init) != before
+    assert "Layer 5: 53% at a flat end" in readout(init)
+    init.get_by_label("weights").select_option(label="custom std")
+    assert not std.is_disabled()
+    assert readout(init).startswith("sigmoid, weights std 0.2")
+    init.get_by_label("weights").select_option(label="He")
+    init.get_by_label("activation").select_option(label="ReLU")
+    assert readout(init).startswith("ReLU, weights He (std 0.141)") and "exactly 0" in readout(init)
+
+    assert watched.errors == [], watched.errors
+    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
