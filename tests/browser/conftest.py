@@ -121,31 +121,17 @@ def serve():
         server.server_close()
 
 
-def build_page_site(notebook: str, source: Path) -> Path:
-    """Build book/<notebook>.ipynb alone, with the book's own configuration, in `source`; return its html dir."""
-    shutil.copy(ROOT / "_config.yml", source)
-    shutil.copytree(ROOT / "book" / "_ext", source / "book" / "_ext")
-    for name in (f"{notebook}.ipynb", "references.bib"):
-        shutil.copy(ROOT / "book" / name, source / "book" / name)
-    (source / "_toc.yml").write_text(f"format: jb-book\nroot: book/{notebook}\n")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    proc = subprocess.run([str(jupyter_book), "build", str(source), "--all", "-W", "--keep-going"],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
-    return source / "_build" / "html"
-
-
 @pytest.fixture(scope="session")
-def page_site(tmp_path_factory):
-    """``page_site("explorers") -> html dir``: one chapter built alone as a website (once per session)."""
-    built: dict[str, Path] = {}
+def page_site(built_book):
+    """``page_site("explorers") -> html dir``: the whole book, built once per session (see tests/conftest.py)."""
+    proc, html = built_book
+    assert proc.returncode == 0, f"jupyter-book build failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
 
-    def build(notebook: str) -> Path:
-        if notebook not in built:
-            built[notebook] = build_page_site(notebook, tmp_path_factory.mktemp(f"{notebook}-book"))
-        return built[notebook]
+    def site(page: str) -> Path:
+        assert (html / "book" / f"{page}.html").is_file(), f"book/{page} is not in the built book (_toc.yml?)"
+        return html
 
-    return build
+    return site
 
 
 def _shut_down_kernels(base: str, token: str) -> None:

@@ -1,43 +1,13 @@
 """Browser test: the chapter "Backpropagation" as a website page — its two precomputed explorers respond."""
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from pages import image, readout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def chapter_site(tmp_path_factory) -> Path:
-    """book/backpropagation.ipynb built alone by Jupyter Book with the book's configuration: its html dir."""
-    source = tmp_path_factory.mktemp("backpropagation-book")
-    shutil.copy(ROOT / "_config.yml", source)
-    shutil.copytree(ROOT / "book" / "_ext", source / "book" / "_ext")
-    for name in ("backpropagation.ipynb", "references.bib"):
-        shutil.copy(ROOT / "book" / name, source / "book" / name)
-    (source / "_toc.yml").write_text("format: jb-book\nroot: book/backpropagation\n")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    proc = subprocess.run([str(jupyter_book), "build", str(source), "--all", "-W", "--keep-going"],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
-    return source / "_build" / "html"
-
-
-def image(block) -> str:
-    return block.locator("img.dlbx-img").get_attribute("src")
-
-
-def readout(block) -> str:
-    return block.locator(".dlbx-readout").inner_text()
-
-
-def test_backpropagation_explorers_respond_to_their_controls(chapter_site, serve, open_page):
-    base = serve(chapter_site)
+def test_backpropagation_explorers_respond_to_their_controls(page_site, serve, open_page):
+    base = serve(page_site("backpropagation"))
     watched = open_page(base)
     page = watched.page
     page.goto(f"{base}/book/backpropagation.html", wait_until="load")

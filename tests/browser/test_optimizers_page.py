@@ -1,16 +1,9 @@
 """Browser test: the chapter "Optimizers" as a website page — its two precomputed explorers respond."""
 
 import pytest
+from pages import image, readout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def image(block) -> str:
-    return block.locator("img.dlbx-img").get_attribute("src")
-
-
-def readout(block) -> str:
-    return block.locator(".dlbx-readout").inner_text()
 
 
 def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_page):

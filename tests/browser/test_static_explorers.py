@@ -1,23 +1,9 @@
 """Browser test 2: the website's precomputed explorers respond to their controls, offline and without errors."""
 
 import pytest
+from pages import image, nudge, readout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def image(block) -> str:
-    return block.locator("img.dlbx-img").get_attribute("src")
-
-
-def readout(block) -> str:
-    return block.locator(".dlbx-readout").inner_text()
-
-
-def nudge(page, slider) -> None:
-    """Move a range input one step with the keyboard (towards the middle if it sits at an end)."""
-    slider.focus()
-    at_max = slider.input_value() == slider.get_attribute("max")
-    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
 
 
 def test_static_explorers_respond_to_their_controls(page_site, serve, open_page):
