@@ -36,3 +36,10 @@ def test_expect_close_names_shape_and_the_worst_index():
         else:
             raise AssertionError(f"{got!r} should not pass")
     assert isinstance(run_checks("x", {}), CheckResult)
+
+
+def test_jupyter_shows_the_report_wrapped_to_the_page():
+    long = "expected the gradient to be zero wherever the forward pass dropped a value, " * 3
+    result = run_checks("thing", {"check": lambda: (_ for _ in ()).throw(Mismatch(long))})
+    assert max(len(line) for line in repr(result).splitlines()) <= 76
+    assert " ".join(repr(result).split()) == " ".join(str(result).split())

@@ -175,4 +175,4 @@ def test_cross_entropy_grad_exceptions_are_reported():
 def test_reports_fit_a_book_page():
     for result in (check_log_softmax(lambda s: s), check_cross_entropy(lambda s, y: 0.0),
                    check_cross_entropy_grad(lambda s, y: np.zeros_like(s))):
-        assert max(len(line) for line in str(result).splitlines()) <= 80, str(result)
+        assert max(len(line) for line in repr(result).splitlines()) <= 80, repr(result)

@@ -14,6 +14,7 @@ reader's function is reported, not thrown.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,14 +39,25 @@ class CheckResult:
     def passed(self) -> bool:
         return not self.failures
 
-    def __str__(self) -> str:
+    def report(self, width: int | None = None) -> str:
+        """The report as text; with ``width``, each failure is wrapped to that many characters."""
         if self.passed:
             return f"PASSED {self.name}: all {self.total} checks passed."
         lines = [f"NOT YET {self.name}: {len(self.failures)} of {self.total} checks failed."]
-        lines += [f"  - {failure}" for failure in self.failures]
+        for failure in self.failures:
+            if width is None:
+                lines.append(f"  - {failure}")
+            else:
+                lines += textwrap.wrap(failure, width=width, initial_indent="  - ", subsequent_indent="    ",
+                                       break_long_words=False, break_on_hyphens=False)
         return "\n".join(lines)
 
-    __repr__ = __str__
+    def __str__(self) -> str:
+        return self.report()
+
+    def __repr__(self) -> str:
+        # What Jupyter shows: wrapped to fit the book's page column.
+        return self.report(width=76)
 
     def __bool__(self) -> bool:
         return self.passed

@@ -14,7 +14,6 @@ warnings are silenced while the reader's code runs: an overflow shows up as
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 import numpy as np
@@ -34,15 +33,6 @@ _LABELS = np.array([0, 2, 1, 1])  # (4,)
 _HUGE = np.array([[1000.0, 1001.0, 1002.0],
                   [-1000.0, 0.0, 1000.0]])  # (2, 3): exp overflows (or gives 0) without the max shift
 _HUGE_LABELS = np.array([2, 0])  # the second row's true class has score 2000 below the best
-
-
-def _report(name: str, checks: dict[str, Callable[[], None]]) -> CheckResult:
-    """`run_checks`, with each failure wrapped to fit a book page (about 76 characters a line)."""
-    result = run_checks(name, checks)
-    result.failures = [textwrap.fill(failure, width=72, subsequent_indent="    ", break_long_words=False,
-                                     break_on_hyphens=False)
-                       for failure in result.failures]
-    return result
 
 
 def _call(fn: Callable, *args: np.ndarray):
@@ -128,7 +118,7 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
         expect_close(got, F.log_softmax(_SCORES), what="log_softmax(scores + 50), which must equal "
                      "log_softmax(scores)")
 
-    return _report("log_softmax", {
+    return run_checks("log_softmax", {
         "one example (K,)": one_row,
         "a batch (N, K), row by row": rows,
         "exp of each row sums to 1": normalised,
@@ -178,7 +168,7 @@ def check_cross_entropy(fn: Callable[[np.ndarray, np.ndarray], float]) -> CheckR
         expect_close(got, float(F.cross_entropy(_HUGE, _HUGE_LABELS)),
                      what="the loss for [[1000, 1001, 1002], [-1000, 0, 1000]] with y = [2, 0]")
 
-    return _report("cross_entropy", {
+    return run_checks("cross_entropy", {
         "one example": one_example,
         "a batch: the mean over N examples": batch,
         "huge logits stay finite": huge,
@@ -227,7 +217,7 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], np.ndarray])
     rng = np.random.default_rng(7)
     random_scores = rng.normal(0.0, 2.0, size=(5, 4))  # (5, 4)
     random_labels = np.array([3, 0, 1, 1, 2])
-    return _report("cross_entropy_grad", {
+    return run_checks("cross_entropy_grad", {
         "one example": lambda: gradient_check(_SCORES[:1], _LABELS[:1]),
         "a batch of 4": lambda: gradient_check(_SCORES, _LABELS),
         "random logits (5, 4)": lambda: gradient_check(random_scores, random_labels),
