@@ -55,8 +55,14 @@ def _record(state: OverfittingState) -> None:
         state.diverged_at = state.epoch
 
 
+VALIDATION = 400  # training digits held out to validate; disjoint from every n_train <= 1000
+
+
 def init(dropout: float, weight_decay: float, n_train: int, seed: int = 0) -> OverfittingState:
-    """A fresh network and the first `n_train` training digits; the 359 held-out digits validate.
+    """A fresh network and the first `n_train` training digits; the last 400 training digits validate.
+
+    Validation images come from the training split, never from the test set,
+    which the book touches only once per experiment (chapter "Regularization").
 
     Args:
         dropout: probability of zeroing each hidden unit in training (0: no dropout).
@@ -66,7 +72,11 @@ def init(dropout: float, weight_decay: float, n_train: int, seed: int = 0) -> Ov
     """
     digits = load_digits(seed=seed)  # float32 images (N, 64), labels (N,)
     n_train = int(n_train)
-    data = (digits.x_train[:n_train], digits.y_train[:n_train], digits.x_test, digits.y_test)
+    N = len(digits.x_train)
+    if n_train > N - VALIDATION:
+        raise ValueError(f"Invalid n_train: {n_train} (at most {N - VALIDATION}: the last {VALIDATION} validate)")
+    data = (digits.x_train[:n_train], digits.y_train[:n_train],
+            digits.x_train[N - VALIDATION:], digits.y_train[N - VALIDATION:])
     rng = np.random.default_rng(seed + 1)
     layers, d_in = [], data[0].shape[1]
     for d_out in HIDDEN:
