@@ -1,4 +1,6 @@
-"""The book's three explorers, each ready to ``.show()`` in a chapter.
+"""The book's explorers, one module each, each ready to ``.show()`` in a chapter.
+
+Used across the book (importable from here):
 
 * `optimizer_explorer`: an optimizer's path on a surface (SGD, Momentum,
   AdaGrad, RMSProp, Adam; learning rate, momentum α).
@@ -7,6 +9,16 @@
   rate, batch size).
 * `overfitting_explorer`: dropout and weight decay against overfitting a small
   training set.
+
+One chapter each (import from their modules):
+
+* `approximation` (1): hidden units fitting a 1-D function.
+* `logistic_neuron` (2): MSE against cross-entropy from a bad start.
+* `bowl`, `logistic_batch` (3): learning rate on a bowl; batch size.
+* `digits_trainer`, `gradient_depth` (4): training on digits; gradients per layer.
+* `initialization` (5): weight scale and activation histograms.
+* `batchnorm` (6): batch normalization against the initial weight scale.
+* `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
 
 Each module keeps its explorer's pieces as plain functions (``run`` or
 ``init``/``step``, ``readout``) that a chapter can also call directly.
