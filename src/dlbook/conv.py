@@ -90,13 +90,13 @@ def col2im(
     OH = conv_output_size(H, kh, stride, padding)
     OW = conv_output_size(W, kw, stride, padding)
     cols = cols.reshape(C, kh, kw, N, OH, OW)
-    x = np.zeros((N, C, H + 2 * padding, W + 2 * padding), dtype=cols.dtype)
+    # Sum in the columns' own (C, N, ...) order (every += over matching memory), transpose once.
+    x = np.zeros((C, N, H + 2 * padding, W + 2 * padding), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            x[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += (
-                cols[:, i, j].transpose(1, 0, 2, 3)  # (N, C, OH, OW)
-            )
-    return x[:, :, padding : padding + H, padding : padding + W]
+            x[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += cols[:, i, j]
+    x = x[:, :, padding : padding + H, padding : padding + W]  # crop the padding: (C, N, H, W)
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # (N, C, H, W)
 
 
 def _check(name: str, value: int, minimum: int) -> None:
@@ -159,25 +159,35 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         OH = conv_output_size(H, kh, self.stride, self.padding)
         OW = conv_output_size(W, kw, self.stride, self.padding)
-        F = self.out_channels
-        cols = im2col(x, kh, kw, self.stride, self.padding)  # (C*kh*kw, N*OH*OW)
-        W_mat = self.params["W"].reshape(F, C * kh * kw)  # (F, C*kh*kw)
-        y = W_mat @ cols + self.params["b"][:, None]  # (F, N*OH*OW)
+        F, K = self.out_channels, C * kh * kw
+        cols = im2col(x, kh, kw, self.stride, self.padding)  # (K, N*OH*OW)
+        W_mat = self.params["W"].reshape(F, K)  # (F, K)
+        # W_mat @ cols, taken image by image, (F, K) @ (K, OH*OW), so that the result comes out
+        # already in the (N, F, ...) order the next layer reads: no transposed copy, no strided y.
+        y = np.matmul(W_mat, cols.reshape(K, N, OH * OW).transpose(1, 0, 2))  # (N, F, OH*OW)
+        y += self.params["b"][:, None]  # in place: b (F, 1) broadcasts over N and OH*OW
         self.cache = (x.shape, cols)
-        return y.reshape(F, N, OH, OW).transpose(1, 0, 2, 3)  # (N, F, OH, OW)
+        return y.reshape(N, F, OH, OW)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dW = dout @ colsᵀ, db = sum of dout, dx = col2im(Wᵀ @ dout)."""
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """dW = dout @ colsᵀ, db = sum of dout, dx = col2im(Wᵀ @ dout) (None if not input_grad)."""
         x_shape, cols = self.cache
+        N, F, OH, OW = dout.shape
         kh, kw = self.kernel_size
-        F = self.out_channels
-        dout_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N*OH*OW)
-        W_mat = self.params["W"].reshape(F, -1)  # (F, C*kh*kw)
+        K = cols.shape[0]
+        # Image by image, as in forward: dout stays in its own (N, F, ...) order, never copied.
+        dout_n = dout.reshape(N, F, OH * OW)  # (N, F, OH*OW), a view
+        cols_n = cols.reshape(K, N, OH * OW).transpose(1, 2, 0)  # (N, OH*OW, K), a view
         self.grads = {
-            "W": (dout_mat @ cols.T).reshape(self.params["W"].shape),  # (F, C, kh, kw)
-            "b": dout_mat.sum(axis=1),  # (F,)
+            "W": np.matmul(dout_n, cols_n).sum(axis=0).reshape(self.params["W"].shape),  # (F, C, kh, kw)
+            "b": dout_n.sum(axis=(0, 2)),  # (F,)
         }
-        dcols = W_mat.T @ dout_mat  # (C*kh*kw, N*OH*OW)
+        if not input_grad:
+            return None
+        W_mat = self.params["W"].reshape(F, K)  # (F, K)
+        dcols = np.empty_like(cols)  # (K, N*OH*OW)
+        # W_matᵀ @ dout_n for every image, written straight into the columns' (K, N, OH*OW) layout.
+        np.matmul(W_mat.T, dout_n, out=dcols.reshape(K, N, OH * OW).transpose(1, 0, 2))
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
 
 
@@ -204,19 +214,22 @@ class _Pool2D(Layer):
         return self.padding == 0 and self.stride == k and H % k == 0 and W % k == 0
 
 
-def _first_max(slices: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
-    """y = elementwise max of ``slices``, one per kernel offset; ``masks[t]`` is filled in place
-    with where slice t holds that maximum first, so a tie still routes a window's gradient to one
-    element."""
-    y = slices[0].copy()
-    for v in slices[1:]:
+def _first_max(slices: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise maximum ``y`` of ``slices`` (one per kernel offset t) and ``masks``
+    (len(slices), *y.shape): ``masks[t]`` is True where slice t holds the maximum first,
+    so a tie still routes a window's gradient to exactly one element."""
+    y = np.maximum(slices[0], slices[1]) if len(slices) > 1 else slices[0].copy()
+    for v in slices[2:]:
         np.maximum(y, v, out=y)
+    # One contiguous mask per offset: whole-array boolean operations, no strided writes.
+    masks = np.empty((len(slices), *y.shape), dtype=bool)
     taken = np.zeros(y.shape, dtype=bool)
-    for v, mask in zip(slices, masks):
+    for v, mask in zip(slices[:-1], masks[:-1]):
         np.equal(v, y, out=mask)
         mask &= ~taken
         taken |= mask
-    return y
+    np.logical_not(taken, out=masks[-1])  # where no earlier offset holds the maximum, the last does
+    return y, masks
 
 
 class MaxPool2D(_Pool2D):
@@ -234,37 +247,38 @@ class MaxPool2D(_Pool2D):
     """
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
-        """y = window maximum; caches a boolean mask of where each maximum sits."""
+        """y = window maximum; caches boolean masks of where each maximum sits."""
         _check_input(self, x)
         N, C, H, W = x.shape
         k, s, p = self.kernel_size, self.stride, self.padding
         OH, OW = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
         if self._tiles(H, W):
-            windows = x.reshape(N, C, OH, k, OW, k)  # (N, C, OH, k, OW, k), a view: no copy
-            offsets = [(i, j) for i in range(k) for j in range(k)]
-            mask = np.empty(windows.shape, dtype=bool)
-            y = _first_max([windows[:, :, :, i, :, j] for i, j in offsets],
-                           [mask[:, :, :, i, :, j] for i, j in offsets])  # (N, C, OH, OW)
+            # Reshape and take the maximum over the k*k offsets: no im2col, no argmax, no copy of x.
+            windows = x.reshape(N, C, OH, k, OW, k)  # (N, C, OH, k, OW, k), a view
+            y, masks = _first_max([windows[:, :, :, i, :, j] for i in range(k) for j in range(k)])
+            # y: (N, C, OH, OW), masks: (k*k, N, C, OH, OW)
         else:
             if p > 0:
                 x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
             cols = im2col(x, k, k, s).reshape(C, k * k, N * OH * OW)  # (C, k*k, N*OH*OW)
-            mask = np.empty(cols.shape, dtype=bool)
-            y = _first_max([cols[:, t] for t in range(k * k)],
-                           [mask[:, t] for t in range(k * k)])  # (C, N*OH*OW)
+            y, masks = _first_max([cols[:, t] for t in range(k * k)])
+            # y: (C, N*OH*OW); masks: (k*k, C, N*OH*OW)
             y = y.reshape(C, N, OH, OW).transpose(1, 0, 2, 3)  # (N, C, OH, OW)
-        self.cache = ((N, C, H, W), mask)
+        self.cache = ((N, C, H, W), masks)
         return y
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dx = dout placed where each window's maximum was, zero elsewhere (overlaps add up)."""
-        (N, C, H, W), mask = self.cache
+        (N, C, H, W), masks = self.cache
         k, s, p = self.kernel_size, self.stride, self.padding
         if self._tiles(H, W):
-            dx = mask * dout[:, :, :, None, :, None]  # (N, C, OH, k, OW, k)
+            dx = np.empty((N, C, H // k, k, W // k, k), dtype=dout.dtype)  # (N, C, OH, k, OW, k)
+            offsets = [(i, j) for i in range(k) for j in range(k)]
+            for (i, j), mask in zip(offsets, masks):  # dout where (i, j) held the maximum, else 0
+                np.multiply(dout, mask, out=dx[:, :, :, i, :, j])  # a 0/1 product: faster than np.where
             return dx.reshape(N, C, H, W)
-        dout_cols = dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)  # (C, 1, N*OH*OW)
-        dcols = mask * dout_cols  # (C, k*k, N*OH*OW)
+        dout_cols = dout.transpose(1, 0, 2, 3).reshape(1, C, -1)  # (1, C, N*OH*OW)
+        dcols = (masks * dout_cols).transpose(1, 0, 2)  # (C, k*k, N*OH*OW)
         return col2im(dcols.reshape(C * k * k, -1), (N, C, H, W), k, k, s, p)
 
 

@@ -55,8 +55,16 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
         y = np.asarray(y)
         F.validate_class_targets(scores, y, who=repr(self))
-        self.cache = (F.softmax(scores, axis=1), y)
-        return float(F.cross_entropy(scores, y))
+        log_p = F.log_softmax(scores, axis=1)  # (N, K), finite even for logits of +-1e4
+        if y.ndim == 2:
+            y = y.astype(log_p.dtype, copy=False)  # one-hot rows in the scores' dtype: no upcast
+        # One log-softmax serves both the loss and, exponentiated, the softmax backward needs:
+        # on a small batch these few row reductions are a real share of a training step.
+        self.cache = (np.exp(log_p), y)
+        N = log_p.shape[0]
+        if y.ndim == 1:
+            return float(-np.mean(log_p[np.arange(N), y]))  # the same value as F.cross_entropy
+        return float(-np.sum(y * log_p) / N)
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         p, y = self.cache  # p: (N, K)
@@ -65,7 +73,7 @@ class SoftmaxCrossEntropy(Loss):
             dscores = p.copy()
             dscores[np.arange(N), y] -= 1  # p - one_hot(y), without building the one-hot
         else:
-            dscores = p - y.astype(p.dtype, copy=False)
+            dscores = p - y
         return dscores * p.dtype.type(dout / N)
 
 
@@ -83,12 +91,13 @@ class SigmoidBCE(Loss):
     def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
         y = np.asarray(y)
         self._check_same_shape(scores, y)
-        self.cache = (F.sigmoid(scores), y)
+        p = F.sigmoid(scores)
+        self.cache = (p, y.astype(p.dtype, copy=False))  # targets in the scores' dtype: no upcast
         return float(F.binary_cross_entropy_with_logits(scores, y))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         p, y = self.cache
-        return (p - y.astype(p.dtype, copy=False)) * p.dtype.type(dout / p.size)
+        return (p - y) * p.dtype.type(dout / p.size)
 
 
 class MSELoss(Loss):

@@ -40,9 +40,20 @@ class Sequential:
             x = layer.forward(x, train=train)
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Run every layer's backward in reverse order; fills each layer's grads."""
-        for layer in reversed(self.layers):
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Run every layer's backward in reverse order; fills each layer's grads and returns dL/dx.
+
+        Training never uses dL/dx (x is data), so `train` passes ``input_grad=False``:
+        the first layer then computes its parameter gradients only (for a first
+        Linear that saves one matrix product in three) and None is returned.
+        PyTorch skips the same work for inputs that do not require grad.
+        """
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            if i == 0 and not input_grad:
+                if layer.params:  # a first layer without parameters would compute nothing but dx
+                    layer.backward(dout, input_grad=False)
+                return None
             dout = layer.backward(dout)
         return dout
 

@@ -137,7 +137,7 @@ def train(
             if not math.isfinite(loss):
                 history["diverged_at"] = len(history["batch_loss"])
                 return history
-            model.backward(loss_fn.backward())
+            model.backward(loss_fn.backward(), input_grad=False)
             optimizer.step(model.params(), model.grads())
             history["batch_loss"].append(loss)
             epoch_losses.append(loss)

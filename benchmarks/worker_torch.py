@@ -1,0 +1,83 @@
+"""Benchmark worker for PyTorch (CPU): the same networks, data, weights and batch order as dlbook's.
+
+    python benchmarks/worker_torch.py mlp|cnn WEIGHTS.npz
+
+WEIGHTS.npz is what the dlbook worker saved (`Sequential.save`): "0.W", "0.b", …
+with dlbook's layouts (Linear W is (in, out); PyTorch's weight is its transpose).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+from common import CHECK_BATCHES, LR, batches, current_rss_mb, serve, synthetic_data, timed
+
+torch.set_num_threads(1)
+torch.set_num_interop_threads(1)
+
+
+def main(argv: list[str]) -> None:
+    info = {"library": "torch", "version": torch.__version__, "numpy": np.__version__,
+            "blas": blas_description(), "baseline_rss_mb": current_rss_mb()}
+    workload, weights = argv
+    x, y = synthetic_data(workload)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)  # shares the NumPy memory: no copy
+    model = build_model(workload)
+    load_dlbook_weights(model, weights)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    epochs_done = 0
+
+    def run(epoch: int) -> list[float]:
+        losses = []
+        for idx in batches(len(x), epoch):
+            idx = torch.from_numpy(idx)
+            xb, yb = x[idx], y[idx]
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())  # dlbook's loss is a Python float too
+        return losses
+
+    def epoch() -> dict:
+        nonlocal epochs_done
+        epochs_done += 1
+        return timed(lambda: run(epochs_done))
+
+    serve({"check": lambda: {"losses": run(-1)[:CHECK_BATCHES]}, "epoch": epoch}, info)
+
+
+def build_model(workload: str) -> torch.nn.Sequential:
+    nn = torch.nn
+    if workload == "mlp":
+        return nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
+    return nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(30 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10))
+
+
+def load_dlbook_weights(model: torch.nn.Sequential, path: str) -> None:
+    """Copy dlbook's initial parameters into the PyTorch layers with the same indices."""
+    with np.load(path) as saved:
+        for name, array in saved.items():
+            index, kind = name.split(".")
+            layer = model[int(index)]
+            if kind == "W":
+                # Linear: dlbook (in, out) -> torch (out, in); Conv2d: both (F, C, kh, kw).
+                w = array.T if isinstance(layer, torch.nn.Linear) else array
+                layer.weight.data.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+            else:
+                layer.bias.data.copy_(torch.from_numpy(array))
+
+
+def blas_description() -> str:
+    """The math library PyTorch was built with, and the CPU instructions it uses."""
+    lines = [line.strip(" -") for line in torch.__config__.show().splitlines()]
+    library = next((line for line in lines if "Math Kernel Library" in line or "BLAS" in line), "unknown")
+    return f"{library}; CPU capability {torch.backends.cpu.get_cpu_capability()}"
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
