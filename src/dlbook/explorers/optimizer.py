@@ -109,7 +109,7 @@ def optimizer_explorer(*, steps: int = 50) -> Explorer:
     controls = {
         "optimizer": Choice("optimizer", ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"), "Momentum"),
         "lr": LogSlider("learning rate", 1e-3, 5.0, default=0.1, steps_per_decade=10,
-                        static=(0.001, 0.01, 0.1, 0.5, 0.8, 1.0, 2.0)),
+                        static=(0.01, 0.1, 0.5, 0.8, 1.0, 2.0)),
         "momentum": Slider("momentum α", 0.0, 0.99, 0.01, default=0.9, static=(0.0, 0.5, 0.9),
                            when={"optimizer": ("Momentum",)}),
         "surface": Choice("surface", tuple(SURFACES), "elongated bowl"),
@@ -119,4 +119,4 @@ def optimizer_explorer(*, steps: int = 50) -> Explorer:
         controls, run, _Drawing(), readout=readout, title="An optimizer on a surface",
         alt="Contour lines of the surface with the path of the optimizer, from a hollow start "
             "circle to a filled end point.",
-        dpi=100, static_dpi=80)
+        dpi=100, static_dpi=75)

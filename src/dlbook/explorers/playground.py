@@ -197,7 +197,7 @@ def playground_explorer(*, max_epochs: int = 200) -> TrainingExplorer:
         "lr": LogSlider("learning rate", 1e-3, 10.0, default=0.1, static=(0.01, 0.1, 1.0, 10.0)),
         "batch_size": LogSlider("batch size", 1, 100, default=10, static=(10,)),
     }
-    frames = [0, 5, 10, 20, 40, 70, 100, 150, 200]
+    frames = [0, 5, 10, 20, 50, 100, 200]  # the website shows these epochs (size budget)
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
         epochs_per_frame=2, frames=[f for f in frames if f <= max_epochs],
