@@ -79,3 +79,48 @@ def test_every_page_loads_offline_without_errors_and_renders_maths(page_site, se
             assert "\\(" not in text and "$$" not in text, f"{page.name}: raw TeX left on the page"
         assert watched.errors == [], f"{page.name}: {watched.errors}"
         assert watched.foreign == [], f"{page.name}: requests left the local server: {watched.foreign}"
+
+
+def change_something(page, block) -> bool:
+    """Move each enabled control of a static explorer in turn; True once the shown image changes."""
+    image = block.locator("img.dlbx-img")
+    before = image.get_attribute("src")
+    controls = block.locator("[data-dlbx-control]:enabled, [data-dlbx-frame]")
+    for i in range(controls.count()):
+        control = controls.nth(i)
+        kind = control.evaluate("e => e.tagName + ':' + (e.type || '')")
+        if kind.startswith("SELECT"):
+            options = control.locator("option")
+            if options.count() < 2:
+                continue
+            current = control.input_value()
+            other = next(options.nth(j).get_attribute("value") for j in range(options.count())
+                         if options.nth(j).get_attribute("value") != current)
+            control.select_option(other)
+        elif kind == "INPUT:checkbox":
+            control.click()
+        else:
+            control.focus()
+            at_max = control.input_value() == control.get_attribute("max")
+            page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+        if image.get_attribute("src") != before:
+            return True
+    return False
+
+
+def test_every_static_explorer_on_every_page_responds(page_site, serve, open_page):
+    html = page_site("intro")
+    base = serve(html)
+    seen = 0
+    for page in pages(html):
+        watched = open_page(base)
+        watched.page.goto(f"{base}/book/{page.name}", wait_until="load")
+        blocks = watched.page.locator("div.dlbx")
+        for i in range(blocks.count()):
+            block = blocks.nth(i)
+            block.scroll_into_view_if_needed()
+            title = block.locator(".dlbx-title").inner_text() if block.locator(".dlbx-title").count() else str(i)
+            assert change_something(watched.page, block), f"{page.name}: explorer '{title}' shows no change"
+            seen += 1
+        assert watched.errors == [], f"{page.name}: {watched.errors}"
+    assert seen >= 16, f"only {seen} static explorers found on the website"
