@@ -10,6 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
 
+# The website uses the committed outputs and executes nothing, so the whole
+# build takes seconds; two minutes is the budget in which it must stay.
+BUILD_BUDGET_SECONDS = 120
+
 
 def test_book_builds_without_warnings(built_book):
     proc, html = built_book
@@ -17,6 +21,11 @@ def test_book_builds_without_warnings(built_book):
     assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-5000:]}"
     warnings = [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)]
     assert not warnings, "build log has warnings:\n" + "\n".join(warnings)
+
+
+def test_book_builds_in_under_two_minutes(built_book):
+    proc, _ = built_book
+    assert proc.seconds <= BUILD_BUDGET_SECONDS, f"the build took {proc.seconds:.0f} s"
 
 
 def test_every_toc_page_is_built(built_book):
