@@ -77,6 +77,21 @@ def test_im2col_padding_adds_zeros():
     np.testing.assert_array_equal(cols[0], [0, 0, 0, 1])
 
 
+@pytest.mark.parametrize("kh, kw, stride, padding", [
+    (5, 5, 1, 0), (3, 3, 2, 1), (2, 3, 1, 2), (3, 2, 3, 0), (1, 1, 2, 0),
+])
+def test_im2col_matches_its_definition(kh, kw, stride, padding):
+    """cols[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh*stride + i, ow*stride + j], entry by entry."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 8))
+    cols = im2col(x, kh, kw, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH, OW = conv_output_size(9, kh, stride, padding), conv_output_size(8, kw, stride, padding)
+    expected = np.empty((3, kh, kw, 2, OH, OW))
+    for n, c, i, j, oh, ow in np.ndindex(2, 3, kh, kw, OH, OW):
+        expected[c, i, j, n, oh, ow] = xp[n, c, oh * stride + i, ow * stride + j]
+    np.testing.assert_array_equal(cols, expected.reshape(3 * kh * kw, 2 * OH * OW))
+
+
 def test_col2im_sums_overlaps():
     cols = np.ones((4, 4))  # 2x2 windows over a 3x3 image, stride 1
     x = col2im(cols, (1, 1, 3, 3), 2, 2)
