@@ -1,4 +1,4 @@
-"""The reference pages agree with the chapters: book/notation.md.
+"""The reference pages agree with the chapters: book/notation.md and book/glossary.md.
 
 Fast: the tests read the notebooks and the Markdown pages as text; nothing is
 built or executed.
@@ -6,6 +6,7 @@ built or executed.
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -203,7 +204,130 @@ def test_each_row_links_chapters_that_use_its_symbols():
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("page", ["notation"])
+# --- The glossary -------------------------------------------------------------
+
+GLOSSARY = BOOK / "glossary.md"
+
+def glossary_block() -> tuple[list[str], str]:
+    """(option lines, body) of the page's one ```{glossary} directive."""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```\{glossary\}[ \t]*\n(.*?)^```[ \t]*$", text, flags=re.S | re.M)
+    assert len(blocks) == 1, "glossary.md must hold exactly one glossary directive"
+    lines = blocks[0].splitlines()
+    options = [line for line in lines if line.startswith(":")]
+    return options, "\n".join(line for line in lines if not line.startswith(":"))
+
+
+def glossary_entries() -> list[tuple[list[str], str]]:
+    """([terms], definition) per entry: unindented lines are terms, indented ones the definition."""
+    entries: list[tuple[list[str], list[str]]] = []
+    _, body = glossary_block()
+    for line in body.splitlines():
+        if not line.strip():
+            if entries:
+                entries[-1][1].append("")
+        elif not line[0].isspace():
+            if entries and not "".join(entries[-1][1]).strip():
+                entries[-1][0].append(line.strip())  # another term of the same entry
+            else:
+                entries.append(([line.strip()], []))
+        else:
+            assert entries, f"definition before any term: {line!r}"
+            entries[-1][1].append(line.strip())
+    return [(terms, "\n".join(definition).strip()) for terms, definition in entries]
+
+
+def sort_key(term: str) -> str:
+    # Sphinx's :sorted: option compares NFD-normalized lowercase text.
+    return unicodedata.normalize("NFD", term.lower())
+
+
+def test_glossary_is_sorted():
+    options, _ = glossary_block()
+    assert ":sorted:" in options
+    first_terms = [terms[0] for terms, _ in glossary_entries()]
+    assert len(first_terms) >= 35
+    assert first_terms == sorted(first_terms, key=sort_key), (
+        "glossary entries out of order: "
+        + ", ".join(f"{a!r} > {b!r}" for a, b in zip(first_terms, first_terms[1:])
+                    if sort_key(a) > sort_key(b)))
+
+
+def test_glossary_terms_are_unique():
+    seen = {}
+    for terms, _ in glossary_entries():
+        for term in terms:
+            assert term.lower() not in seen, f"{term!r} is defined twice"
+            seen[term.lower()] = term
+
+
+def test_every_glossary_term_is_defined_in_plain_sentences():
+    """One to three sentences of definition, then one saying where the book teaches it."""
+    for terms, definition in glossary_entries():
+        prose = re.sub(r"\{\w+\}`([^`<]*?)\s*(?:<[^`]*>)?`", r"\1", definition)  # a role: its text
+        prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)  # a link: its text
+        words = re.findall(r"[A-Za-z][\w'-]*", prose)
+        assert len(words) >= 12, f"{terms[0]!r}: the definition is too short: {definition!r}"
+        sentences = re.split(r"(?<=[.!?])\s+", definition.strip())
+        assert 2 <= len(sentences) <= 4, (
+            f"{terms[0]!r}: one to three sentences, then where the book teaches it; "
+            f"found {len(sentences)} sentences")
+        assert CHAPTER_LINK.search(sentences[-1]), (
+            f"{terms[0]!r}: the last sentence must link the chapter that teaches the term")
+        assert not CHAPTER_LINK.search(" ".join(sentences[:-1])), (
+            f"{terms[0]!r}: chapter links belong in the last sentence")
+
+
+TERM_ROLE = re.compile(r"\{term\}`([^`]*)`")
+
+
+def term_target(role_text: str) -> str:
+    """The glossary term a role refers to: ``text <target>`` or ``text``."""
+    explicit = re.fullmatch(r"(.*?)\s*<([^<>]+)>\s*", role_text, flags=re.S)
+    return " ".join((explicit.group(2) if explicit else role_text).split())
+
+
+def strip_code_blocks_only(markdown: str) -> str:
+    return re.sub(r"^```[^\n]*\n.*?^```[ \t]*$", "", markdown, flags=re.S | re.M)
+
+
+def chapter_term_roles() -> list[tuple[str, int, str]]:
+    """(page, cell, target) of every {term} role in the notebooks' markdown."""
+    roles = []
+    for page in PAGES:
+        for cell, source in markdown_cells(page):
+            for role_text in TERM_ROLE.findall(strip_code_blocks_only(source)):
+                roles.append((page, cell, term_target(role_text)))
+    return roles
+
+
+def test_every_term_role_in_the_chapters_is_defined():
+    defined = {term.lower() for terms, _ in glossary_entries() for term in terms}
+    unknown = [f"{page}.ipynb cell {cell}: {{term}}`{target}`"
+               for page, cell, target in chapter_term_roles() if target.lower() not in defined]
+    assert not unknown, "term roles without a glossary entry:\n" + "\n".join(unknown)
+
+
+def test_each_term_is_linked_once_where_the_glossary_says_it_is_taught():
+    entries = glossary_entries()
+    entry_of = {term.lower(): (terms, definition) for terms, definition in entries
+                for term in terms}
+    seen: dict[str, str] = {}
+    problems = []
+    for page, cell, target in chapter_term_roles():
+        where = f"{page}.ipynb cell {cell}"
+        if target.lower() in seen:
+            problems.append(f"{target!r} is linked twice: {seen[target.lower()]} and {where}")
+        seen[target.lower()] = where
+        if target.lower() in entry_of:
+            terms, definition = entry_of[target.lower()]
+            if page not in CHAPTER_LINK.findall(definition):
+                problems.append(f"{terms[0]!r} is linked from {where}, but its entry "
+                                f"does not link {page}.ipynb")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", ["notation", "glossary"])
 def test_reference_pages_are_in_the_table_of_contents(page):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     reference = toc[toc.index("caption: Reference"):]
