@@ -208,6 +208,10 @@ def test_each_row_links_chapters_that_use_its_symbols():
 
 GLOSSARY = BOOK / "glossary.md"
 
+# Glossary entries that no chapter links with a {term} role, and why.
+NOT_LINKED_FROM_A_CHAPTER: dict[str, str] = {}
+
+
 def glossary_block() -> tuple[list[str], str]:
     """(option lines, body) of the page's one ```{glossary} directive."""
     text = GLOSSARY.read_text(encoding="utf-8")
@@ -325,6 +329,16 @@ def test_each_term_is_linked_once_where_the_glossary_says_it_is_taught():
                 problems.append(f"{terms[0]!r} is linked from {where}, but its entry "
                                 f"does not link {page}.ipynb")
     assert not problems, "\n".join(problems)
+
+
+def test_every_glossary_entry_is_linked_from_a_chapter():
+    linked = {target.lower() for _, _, target in chapter_term_roles()}
+    unlinked = [terms[0] for terms, _ in glossary_entries()
+                if not {term.lower() for term in terms} & linked
+                and terms[0] not in NOT_LINKED_FROM_A_CHAPTER]
+    assert not unlinked, f"glossary entries no chapter links to: {unlinked}"
+    stale = set(NOT_LINKED_FROM_A_CHAPTER) - {terms[0] for terms, _ in glossary_entries()}
+    assert not stale, f"allowlisted entries that are not in the glossary: {stale}"
 
 
 @pytest.mark.parametrize("page", ["notation", "glossary"])
