@@ -91,7 +91,7 @@ def tex_symbols(tex: str, *, text_names: bool = False) -> set[str]:
     tex = ENVIRONMENT.sub(" ", tex)
     tokens = set()
     for macro, name in NAMED.findall(tex):
-        if name.strip() and (macro != "text" and macro != "textrm" or text_names):
+        if name.strip() and (macro not in ("text", "textrm") or text_names):
             tokens.add("name:" + name.strip())
     tex = NAMED.sub(" ", tex)
     for match in FONT.finditer(tex):
@@ -133,6 +133,14 @@ def test_the_chapters_have_maths_to_check():
     assert len(uses) > 80
     for token in [r"\eta", r"\nabla", r"\partial", r"\odot", r"\sigma", "W", "x"]:
         assert token in uses, token
+
+
+def test_every_maths_environment_is_inside_dollars():
+    """`math_segments` reads only $...$ and $$...$$; a bare amsmath block would be missed."""
+    for page in PAGES:
+        for cell, source in markdown_cells(page):
+            outside = MATH.sub(" ", strip_code(source))
+            assert "\\begin{" not in outside, f"{page}.ipynb cell {cell}: maths outside $$...$$"
 
 
 # --- The notation page -------------------------------------------------------
