@@ -92,6 +92,24 @@ def test_im2col_matches_its_definition(kh, kw, stride, padding):
     np.testing.assert_array_equal(cols, expected.reshape(3 * kh * kw, 2 * OH * OW))
 
 
+def test_im2col_writes_into_out():
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    out = np.full((27, 2 * 4 * 4), np.nan, dtype=np.float32)
+    assert im2col(x, 3, 3, out=out) is out
+    np.testing.assert_array_equal(out, im2col(x, 3, 3))
+
+
+@pytest.mark.parametrize("out", [
+    np.empty((27, 31)),  # wrong shape
+    np.empty((27, 32), dtype=np.float32),  # wrong dtype (x is float64)
+    np.empty((32, 27)).T,  # not contiguous
+])
+def test_im2col_rejects_unusable_out(out):
+    x = np.zeros((2, 3, 6, 6))
+    with pytest.raises(ValueError, match="im2col: out must be"):
+        im2col(x, 3, 3, out=out)
+
+
 def test_col2im_sums_overlaps():
     cols = np.ones((4, 4))  # 2x2 windows over a 3x3 image, stride 1
     x = col2im(cols, (1, 1, 3, 3), 2, 2)

@@ -39,7 +39,9 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
     return out
 
 
-def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+def im2col(
+    x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0, *, out: np.ndarray | None = None,
+) -> np.ndarray:
     """Unroll windows: ``cols[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh*stride + i, ow*stride + j]``.
 
     Layout (C*kh*kw, N*OH*OW): for one kernel offset (i, j) the rows of
@@ -60,23 +62,31 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -
         kh, kw (int): window height and width.
         stride (int): step between windows. Default 1.
         padding (int): zeros added on each side. Default 0.
+        out (np.ndarray or None): a contiguous (C*kh*kw, N*OH*OW) array of x's dtype to write the
+            columns into, as NumPy's ``out=``. Default None: a new array.
     Returns:
-        np.ndarray: shape (C*kh*kw, N*OH*OW), dtype of ``x``.
+        np.ndarray: shape (C*kh*kw, N*OH*OW), dtype of ``x`` (``out`` if given).
     """
     N, C, H, W = x.shape
     OH = conv_output_size(H, kh, stride, padding)
     OW = conv_output_size(W, kw, stride, padding)
+    shape = (C * kh * kw, N * OH * OW)
+    if out is None:
+        out = np.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"im2col: out must be a contiguous {x.dtype} array of shape {shape}, "
+                         f"got {out.dtype} {out.shape}")
     if padding > 0:
         x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     # shifted[j, c, n, h, ow] = x_pad[n, c, h, j + ow*stride]: (kw, C, N, H + 2*padding, OW)
     shifted = np.empty((kw, C, N, x.shape[2], OW), dtype=x.dtype)
     for j in range(kw):
         shifted[j] = x[:, :, :, j : j + stride * OW : stride].transpose(1, 0, 2, 3)
-    cols = np.empty((C, kh, kw, N, OH, OW), dtype=x.dtype)
+    cols = out.reshape(C, kh, kw, N, OH, OW)  # a view of out
     for i in range(kh):
         for j in range(kw):
             cols[:, i, j] = shifted[j, :, :, i : i + stride * OH : stride]  # (C, N, OH, OW)
-    return cols.reshape(C * kh * kw, N * OH * OW)
+    return out
 
 
 def col2im(
@@ -164,41 +174,44 @@ class Conv2D(Layer):
                 f"stride {self.stride}, pad {self.padding})")
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
-        """y = W ⋆ x + b as one matrix product over im2col columns."""
+        """y = W ⋆ x + b as one matrix product over im2col columns, b included (see below)."""
         _check_input(self, x, self.in_channels)
         N, C, H, W = x.shape
         kh, kw = self.kernel_size
         OH = conv_output_size(H, kh, self.stride, self.padding)
         OW = conv_output_size(W, kw, self.stride, self.padding)
         F, K = self.out_channels, C * kh * kw
-        cols = im2col(x, kh, kw, self.stride, self.padding)  # (K, N*OH*OW)
-        W_mat = self.params["W"].reshape(F, K)  # (F, K)
-        # W_mat @ cols, taken image by image, (F, K) @ (K, OH*OW), so that the result comes out
+        # The bias as one more weight: a last row of ones under the K rows of columns, and b as
+        # the last column of W, so that [W_mat | b] @ [cols; 1] = W_mat @ cols + b. The product
+        # adds b on the way (no pass of its own over y), and in backward gives db with dW.
+        cols = np.empty((K + 1, N * OH * OW), dtype=x.dtype)
+        im2col(x, kh, kw, self.stride, self.padding, out=cols[:K])  # (K, N*OH*OW)
+        cols[K] = 1
+        Wb = np.concatenate([self.params["W"].reshape(F, K), self.params["b"][:, None]], axis=1)  # (F, K+1)
+        # Wb @ cols, taken image by image, (F, K+1) @ (K+1, OH*OW), so that the result comes out
         # already in the (N, F, ...) order the next layer reads: no transposed copy, no strided y.
-        y = np.matmul(W_mat, cols.reshape(K, N, OH * OW).transpose(1, 0, 2))  # (N, F, OH*OW)
-        # b repeated into an (F, OH*OW) block and added in place: NumPy adds a whole block twice as
-        # fast as it broadcasts b (F, 1) along every row.
-        y += np.repeat(self.params["b"][:, None], OH * OW, axis=1)
+        y = np.matmul(Wb, cols.reshape(K + 1, N, OH * OW).transpose(1, 0, 2))  # (N, F, OH*OW)
         self.cache = (x.shape, cols)
         return y.reshape(N, F, OH, OW)
 
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        """dW = dout @ colsᵀ, db = sum of dout, dx = col2im(Wᵀ @ dout) (None if not input_grad)."""
-        x_shape, cols = self.cache
+        """[dW | db] = dout @ colsᵀ, dx = col2im(Wᵀ @ dout) (None if not input_grad)."""
+        x_shape, cols = self.cache  # cols: (K+1, N*OH*OW), the last row all ones
         N, F, OH, OW = dout.shape
         kh, kw = self.kernel_size
-        K = cols.shape[0]
+        K = cols.shape[0] - 1
         # Image by image, as in forward: dout stays in its own (N, F, ...) order, never copied.
         dout_n = dout.reshape(N, F, OH * OW)  # (N, F, OH*OW), a view
-        cols_n = cols.reshape(K, N, OH * OW).transpose(1, 2, 0)  # (N, OH*OW, K), a view
+        cols_n = cols.reshape(K + 1, N, OH * OW).transpose(1, 2, 0)  # (N, OH*OW, K+1), a view
+        dWb = np.matmul(dout_n, cols_n).sum(axis=0)  # (F, K+1); against the ones: db = sum of dout
         self.grads = {
-            "W": np.matmul(dout_n, cols_n).sum(axis=0).reshape(self.params["W"].shape),  # (F, C, kh, kw)
-            "b": dout_n.sum(axis=0).sum(axis=1),  # (F,): over images first, twice as fast as axis=(0, 2)
+            "W": np.ascontiguousarray(dWb[:, :K]).reshape(self.params["W"].shape),  # (F, C, kh, kw)
+            "b": np.ascontiguousarray(dWb[:, K]),  # (F,)
         }
         if not input_grad:
             return None
         W_mat = self.params["W"].reshape(F, K)  # (F, K)
-        dcols = np.empty_like(cols)  # (K, N*OH*OW)
+        dcols = np.empty((K, N * OH * OW), dtype=cols.dtype)
         # W_matᵀ @ dout_n for every image, written straight into the columns' (K, N, OH*OW) layout.
         np.matmul(W_mat.T, dout_n, out=dcols.reshape(K, N, OH * OW).transpose(1, 0, 2))
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
