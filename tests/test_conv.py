@@ -6,6 +6,7 @@ import pytest
 from dlbook.conv import AvgPool2D, Conv2D, MaxPool2D, col2im, conv_output_size, im2col
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.init import he
+from dlbook.layers import ReLU
 
 
 def naive_conv(x, W, b, stride, padding):
@@ -327,3 +328,34 @@ def test_pool_fast_and_general_paths_agree(Pool):
     np.testing.assert_allclose(dx[:, :, :8, :8], fast.backward(dout), rtol=1e-14)
     np.testing.assert_array_equal(dx[:, :, 8, :], 0)  # the row no window reaches
     np.testing.assert_array_equal(dx[:, :, :, 8], 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Conv2D(3, 4, 3, padding=1, rng=np.random.default_rng(0), dtype=np.float32),
+    lambda: MaxPool2D(2),  # windows tile the 8x8 maps: the reshape path
+    lambda: MaxPool2D(3, stride=2, padding=1),  # the im2col path
+    lambda: AvgPool2D(2),
+    ReLU,
+])
+def test_layer_batch_after_batch(make):
+    """Outputs and gradients a caller still holds survive the next batch, and a layer that has
+    already run batches computes exactly what a fresh one does."""
+    rng = np.random.default_rng(12)
+    x1, x2 = (rng.standard_normal((5, 3, 8, 8)).astype(np.float32) for _ in range(2))
+    layer = make()
+    y1 = layer.forward(x1)
+    dx1 = layer.backward(rng.standard_normal(y1.shape).astype(np.float32))
+    y1_kept, dx1_kept = y1.copy(), dx1.copy()
+    grads1 = dict(layer.grads)  # the arrays themselves, as an optimizer or a plot would hold them
+    grads1_kept = {name: g.copy() for name, g in grads1.items()}
+    dout2 = rng.standard_normal(y1.shape).astype(np.float32)
+    y2, dx2 = layer.forward(x2), layer.backward(dout2)
+    np.testing.assert_array_equal(y1, y1_kept)
+    np.testing.assert_array_equal(dx1, dx1_kept)
+    for name, g in grads1.items():
+        np.testing.assert_array_equal(g, grads1_kept[name])
+    fresh = make()
+    np.testing.assert_array_equal(y2, fresh.forward(x2))
+    np.testing.assert_array_equal(dx2, fresh.backward(dout2))
+    for name, g in fresh.grads.items():
+        np.testing.assert_array_equal(layer.grads[name], g)
