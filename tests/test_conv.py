@@ -149,6 +149,22 @@ def test_conv_gradient_check(stride, padding):
     check_layer_gradients(conv, rng.standard_normal((2, 3, 7, 7)), rng)
 
 
+def test_conv_reuses_its_column_buffer_for_batches_of_one_shape():
+    rng = np.random.default_rng(8)
+    conv = Conv2D(3, 4, 3, padding=1, rng=rng)
+    x = rng.standard_normal((2, 3, 6, 6))
+    conv.forward(x)
+    cols = conv.cache[1]
+    np.testing.assert_array_equal(cols[-1], 1)  # the row of ones that carries b
+    y = conv.forward(2 * x)
+    assert conv.cache[1] is cols  # refilled, not reallocated
+    np.testing.assert_allclose(y, naive_conv(2 * x, conv.params["W"], conv.params["b"], 1, 1), atol=1e-12)
+    conv.forward(x[:1])  # another batch size: a buffer of the new shape
+    assert conv.cache[1] is not cols and conv.cache[1].shape == (28, 36)
+    conv.forward(x.astype(np.float32))  # another dtype: a new buffer too, never a silent cast
+    assert conv.cache[1].dtype == np.float32
+
+
 def test_conv_repr_and_weight_shapes():
     conv = Conv2D(1, 30, 5, rng=np.random.default_rng(0))
     assert repr(conv) == "Conv2D(1 -> 30, 5x5, stride 1, pad 0)"

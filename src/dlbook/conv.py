@@ -167,6 +167,7 @@ class Conv2D(Layer):
         shape = (out_channels, in_channels, *self.kernel_size)  # (F, C, kh, kw)
         W = initial_weights(weight_init, shape, rng, dtype)
         self.params = {"W": W, "b": np.zeros(out_channels, dtype=dtype)}
+        self._cols: np.ndarray | None = None  # the im2col buffer, kept from batch to batch (forward)
 
     def __repr__(self) -> str:
         kh, kw = self.kernel_size
@@ -184,9 +185,14 @@ class Conv2D(Layer):
         # The bias as one more weight: a last row of ones under the K rows of columns, and b as
         # the last column of W, so that [W_mat | b] @ [cols; 1] = W_mat @ cols + b. The product
         # adds b on the way (no pass of its own over y), and in backward gives db with dW.
-        cols = np.empty((K + 1, N * OH * OW), dtype=x.dtype)
+        # The columns never leave this layer, so one buffer serves every batch of the same shape,
+        # refilled each time: no fresh allocation per batch (6 MB in the benchmarks' CNN) for the
+        # memory allocator to hand back to the system and fault in again; the ones written once.
+        cols = self._cols
+        if cols is None or cols.shape != (K + 1, N * OH * OW) or cols.dtype != x.dtype:
+            cols = self._cols = np.empty((K + 1, N * OH * OW), dtype=x.dtype)
+            cols[K] = 1
         im2col(x, kh, kw, self.stride, self.padding, out=cols[:K])  # (K, N*OH*OW)
-        cols[K] = 1
         Wb = np.concatenate([self.params["W"].reshape(F, K), self.params["b"][:, None]], axis=1)  # (F, K+1)
         # Wb @ cols, taken image by image, (F, K+1) @ (K+1, OH*OW), so that the result comes out
         # already in the (N, F, ...) order the next layer reads: no transposed copy, no strided y.
