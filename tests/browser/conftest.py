@@ -57,8 +57,9 @@ def browser():
 class Watched:
     """A page whose console errors, page errors and requests are recorded; non-local requests are blocked."""
 
-    def __init__(self, browser, allowed_origin: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    def __init__(self, browser, allowed_origin: str, **context_options) -> None:
+        options = {"viewport": {"width": 1280, "height": 1000}} | context_options
+        self.context = browser.new_context(**options)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.foreign: list[str] = []
@@ -81,11 +82,15 @@ class Watched:
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(origin) -> Watched``: a fresh page that may only load from `origin`; closed after the test."""
+    """``open_page(origin, **options) -> Watched``: a fresh page that may only load from `origin`.
+
+    Options go to Playwright's ``browser.new_context`` (e.g. ``viewport``,
+    ``color_scheme``); the page is closed after the test.
+    """
     opened = []
 
-    def make(origin: str) -> Watched:
-        opened.append(Watched(browser, origin))
+    def make(origin: str, **options) -> Watched:
+        opened.append(Watched(browser, origin, **options))
         return opened[-1]
 
     yield make
