@@ -1,12 +1,15 @@
 """The website for every reader: contrast, heading order, phones, print, search, the chapter downloads."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml  # installed with jupyter-book
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[2]
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
 PHONE = {"width": 390, "height": 844}  # a common phone's width in CSS pixels
 
@@ -146,3 +149,41 @@ def test_logo_and_favicon_come_from_the_site(page_site):
     intro = (html / "book" / "intro.html").read_text(encoding="utf-8")
     assert 'class="logo__image' in intro and (html / "_static" / "logo.svg").is_file()
     assert 'rel="icon"' in intro and (html / "_static" / "favicon.svg").is_file()
+
+
+def test_every_explorer_control_has_a_label(page_site):
+    """Each control of a static explorer is named by a <label for=…>, so screen readers announce it."""
+    html = page_site("intro")
+    seen = 0
+    for page in pages(html):
+        text = page.read_text(encoding="utf-8")
+        controls = re.findall(r"<(?:input|select)[^>]*data-dlbx-(?:control|frame)[^>]*>", text)
+        for control in controls:
+            ident = re.search(r'\bid="([^"]+)"', control)
+            assert ident, f"{page.name}: explorer control without an id: {control[:80]}"
+            assert f'for="{ident.group(1)}"' in text, f"{page.name}: control {ident.group(1)} has no label"
+            seen += 1
+    assert seen >= 40, f"only {seen} explorer controls found"
+
+
+def test_pages_link_to_their_neighbours_in_reading_order(page_site):
+    html = page_site("intro")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    order = [toc["root"]] + [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    for before, page, after in zip(order, order[1:], order[2:]):
+        text = (html / f"{page}.html").read_text(encoding="utf-8")
+        footer = text[text.index("prev-next-area"):]
+        assert f'href="{Path(before).name}.html"' in footer, f"{page}: no link back to {before}"
+        assert f'href="{Path(after).name}.html"' in footer, f"{page}: no link on to {after}"
+
+
+def test_no_launch_buttons_without_a_repository(page_site):
+    """Binder or Colab buttons need a real repository URL; until _config.yml has one, there are none."""
+    html = page_site("intro")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    if config.get("repository", {}).get("url"):
+        pytest.skip("a repository is configured")
+    for page in pages(html):
+        text = page.read_text(encoding="utf-8").lower()
+        for host in ("mybinder.org", "colab.research.google.com", "launch-buttons"):
+            assert host not in text, f"{page.name}: {host} without a configured repository"
