@@ -55,7 +55,10 @@ def browser():
 
 
 class Watched:
-    """A page whose console errors, page errors and requests are recorded; non-local requests are blocked."""
+    """A page whose console errors, page errors, failed requests and foreign requests are recorded.
+
+    Requests to anywhere but `allowed_origin` are blocked (and listed in `foreign`).
+    """
 
     def __init__(self, browser, allowed_origin: str, **context_options) -> None:
         options = {"viewport": {"width": 1280, "height": 1000}} | context_options
@@ -65,6 +68,10 @@ class Watched:
         self.foreign: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # A failed request counts as an error too (a missing file answers 404).
+        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"{r.status} {r.url}"))
+        self.page.on("requestfailed", lambda r: r.url.startswith(allowed_origin)
+                     and self.errors.append(f"failed: {r.url} ({r.failure})"))
 
         def route(r):
             url = r.request.url

@@ -41,6 +41,8 @@ def test_every_text_meets_wcag_aa_contrast(page_site, serve, open_page, scheme):
     for page in pages(html) + [html / "search.html"]:
         watched.page.goto(f"{base}/{page.relative_to(html).as_posix()}", wait_until="load")
         assert watched.page.evaluate("document.documentElement.dataset.theme") == scheme
+        # The theme sets light or dark after loading, and its colours fade over: measure after the fade.
+        watched.page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         short = watched.page.evaluate(CONTRAST_JS)
         assert short == [], f"{page.name} ({scheme}): text below WCAG AA contrast:\n" + "\n".join(short[:10])
 
