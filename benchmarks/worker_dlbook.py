@@ -96,9 +96,9 @@ def gemm_floor(workload: str, repeats: int = 5) -> dict:
         def batch():
             x @ W1, h @ W2  # forward
             h.T @ d2, d2 @ W2.T, x.T @ d1  # backward: dW2, dh, dW1 (no dx for the data)
-    else:
-        cols, Wc = r(25, 100 * 576), r(30, 25)
-        cols_n, dconv = cols.reshape(25, 100, 576).transpose(1, 0, 2), r(100, 30, 576)
+    else:  # the convolution's columns have C*kh*kw + 1 = 26 rows: the last, all ones, carries the bias
+        cols, Wc = r(26, 100 * 576), r(30, 26)
+        cols_n, dconv = cols.reshape(26, 100, 576).transpose(1, 0, 2), r(100, 30, 576)
         a, W1, h, W2, d2, d1 = r(100, 4320), r(4320, 100), r(100, 100), r(100, 10), r(100, 10), r(100, 100)
 
         def batch():
