@@ -21,7 +21,9 @@ One chapter each (import from their modules):
 * `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
 
 Each module keeps its explorer's pieces as plain functions (``run`` or
-``init``/``step``, ``readout``) that a chapter can also call directly.
+``init``/``step``, ``readout``) that a chapter can also call directly. The
+explorers that train a classifier epoch by epoch share their common pieces
+through `classifier_training`.
 """
 
 from dlbook.explorers.optimizer import optimizer_explorer

@@ -13,8 +13,6 @@ after every epoch.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -23,20 +21,17 @@ from matplotlib.ticker import MaxNLocator
 from dlbook import viz
 from dlbook.conv import Conv2D, MaxPool2D
 from dlbook.data import Dataset, load_digits
+from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, record, train_epochs
 from dlbook.layers import Dropout, Flatten, Linear, ReLU
-from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
 from dlbook.optim import Momentum
 from dlbook.schedules import CosineAnnealingLR
-from dlbook.train import train
 from dlbook.widgets import LogSlider, Slider, TrainingExplorer
 
 __all__ = ["cnn_trainer_explorer", "CNNState", "cnn", "cnn_digits", "init", "step", "readout"]
 
 FILTERS, HIDDEN = 16, 256
 MOMENTUM, WEIGHT_DECAY, BATCH_SIZE = 0.9, 1e-3, 32
-# A cross-entropy above this (guessing scores ln 10 = 2.3) means the weights have blown up.
-BLOWUP_LOSS = 50.0
 
 
 @lru_cache(maxsize=1)
@@ -67,42 +62,8 @@ def cnn(dropout: float, rng: np.random.Generator, dtype=np.float32) -> Sequentia
     )
 
 
-@dataclass
-class CNNState:
-    """One training run and its history, measured after every epoch (index 0: before training).
-
-    The training loss of an epoch is the mean over its mini-batches (dropout on), as `train` reports
-    it; the test loss and both accuracies are measured after the epoch, in inference mode.
-    """
-
-    settings: dict
-    model: Sequential
-    optimizer: Momentum
-    scheduler: CosineAnnealingLR
-    rng: np.random.Generator
-    epoch: int = 0
-    diverged_at: int | None = None
-    history: dict[str, list[float]] = field(default_factory=lambda: {
-        "train_loss": [], "test_loss": [], "train_acc": [], "test_acc": []})
-
-
-def _measure(model: Sequential, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(loss, accuracy) in inference mode, from one forward pass."""
-    scores = model.predict(x)
-    return SoftmaxCrossEntropy().forward(scores, y), float(np.mean(scores.argmax(axis=1) == y))
-
-
-def _record(state: CNNState, train_loss: float | None = None, train_acc: float | None = None) -> None:
-    """Append this epoch's losses and accuracies; a loss that blew up ends the run."""
-    d = cnn_digits()
-    if train_loss is None:
-        train_loss, train_acc = _measure(state.model, d.x_train, d.y_train)
-    test_loss, test_acc = _measure(state.model, d.x_test, d.y_test)
-    for name, value in (("train_loss", train_loss), ("train_acc", train_acc), ("test_loss", test_loss),
-                        ("test_acc", test_acc)):
-        state.history[name].append(value)
-    if not (math.isfinite(train_loss) and train_loss <= BLOWUP_LOSS):
-        state.diverged_at = state.epoch
+# A run and its train/test history: the same record as the digits trainer's (see `classifier_training`).
+CNNState = ClassifierRun
 
 
 def init(lr: float, dropout: float, epochs: int = 30, seed: int = 0) -> CNNState:
@@ -119,24 +80,13 @@ def init(lr: float, dropout: float, epochs: int = 30, seed: int = 0) -> CNNState
     optimizer = Momentum(lr=lr, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     scheduler = CosineAnnealingLR(optimizer, T_max=int(epochs))
     state = CNNState({"lr": lr, "dropout": float(dropout)}, model, optimizer, scheduler, rng)
-    _record(state)
+    record(state, cnn_digits())
     return state
 
 
 def step(state: CNNState, n: int) -> CNNState:
     """Train `n` more epochs (in place), measuring both sets after each."""
-    d = cnn_digits()
-    for _ in range(n):
-        history = train(state.model, state.optimizer, (d.x_train, d.y_train), SoftmaxCrossEntropy(),
-                        epochs=1, batch_size=BATCH_SIZE, rng=state.rng, scheduler=state.scheduler)
-        state.epoch += 1
-        if history["diverged_at"] is not None:
-            state.diverged_at = state.epoch
-            break
-        _record(state, history["loss"][-1], history["train_acc"][-1])
-        if state.diverged_at is not None:
-            break
-    return state
+    return train_epochs(state, n, cnn_digits(), batch_size=BATCH_SIZE)
 
 
 def readout(state: CNNState) -> str:
@@ -148,13 +98,8 @@ def readout(state: CNNState) -> str:
             f"loss: train {h['train_loss'][-1]:.3f}, test {h['test_loss'][-1]:.3f}.")
 
 
-class _Drawing:
-    """One reusable figure; the four curves and the titles are updated in place."""
-
-    def __init__(self, max_epochs: int) -> None:
-        self.max_epochs = max_epochs
-        self.fig = None
-        self.note = None
+class _Drawing(CurvesDrawing):
+    """Loss (left) and accuracy (right) on one reusable figure, with a dotted line at 98 %."""
 
     def _build(self) -> None:
         fig, (ax_loss, ax_acc) = viz.new_figure(6.4, 2.7, ncols=2)
@@ -173,24 +118,10 @@ class _Drawing:
         viz.animate(*self.acc.values(), *self.loss.values(), ax_acc.title, ax_loss.title)
         self.fig, self.ax_loss, self.ax_acc = fig, ax_loss, ax_acc
 
-    def __call__(self, state: CNNState):
-        if self.fig is None:
-            self._build()
-        h = state.history
-        epochs = np.arange(len(h["train_acc"]))
-        for curves, kind in ((self.loss, "loss"), (self.acc, "acc")):
-            curves["train"].set_data(epochs, h[f"train_{kind}"])
-            curves["test"].set_data(epochs, h[f"test_{kind}"])
-        if self.note is not None:
-            self.note.remove()
-            self.note = None
-        if state.diverged_at is not None:
-            self.note = viz.annotate_diverged(self.ax_loss, state.diverged_at, what="epoch")
-            viz.animate(self.note)
-        s = state.settings
+    def _titles(self, state: CNNState) -> None:
+        s, h = state.settings, state.history
         self.ax_loss.title.set_text(f"lr {s['lr']:g}, dropout {s['dropout']:g}")
         self.ax_acc.title.set_text(f"epoch {state.epoch}: test accuracy {h['test_acc'][-1]:.1%}")
-        return self.fig
 
 
 def cnn_trainer_explorer(*, max_epochs: int = 15) -> TrainingExplorer:

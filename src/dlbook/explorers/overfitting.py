@@ -15,11 +15,12 @@ import numpy as np
 
 from dlbook import viz
 from dlbook.data import load_digits
+from dlbook.explorers.classifier_training import CurvesDrawing, train_one_epoch
 from dlbook.layers import Dropout, Linear, ReLU
 from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
 from dlbook.optim import Momentum
-from dlbook.train import evaluate, train
+from dlbook.train import evaluate
 from dlbook.widgets import LogSlider, Slider, TrainingExplorer
 
 __all__ = ["overfitting_explorer", "OverfittingState", "init", "step"]
@@ -96,9 +97,7 @@ def step(state: OverfittingState, n: int) -> OverfittingState:
     """Train `n` more epochs (in place), measuring both sets after each."""
     x_train, y_train = state.data[:2]
     for _ in range(n):
-        history = train(state.model, state.optimizer, (x_train, y_train), SoftmaxCrossEntropy(),
-                        epochs=1, batch_size=BATCH_SIZE, rng=state.rng)
-        state.epoch += 1
+        history = train_one_epoch(state, x_train, y_train, batch_size=BATCH_SIZE)
         _record(state)
         if history["diverged_at"] is not None:
             state.diverged_at = state.epoch
@@ -119,13 +118,10 @@ def readout(state: OverfittingState) -> str:
             f"lowest {h['val_loss'][best]:.3f} at epoch {best}.")
 
 
-class _Drawing:
-    """One reusable figure; the four curves and the titles are updated in place."""
+class _Drawing(CurvesDrawing):
+    """Accuracy (left) and loss (right) on one reusable figure."""
 
-    def __init__(self, max_epochs: int) -> None:
-        self.max_epochs = max_epochs
-        self.fig = None
-        self.note = None
+    sets = {"train": "train", "validation": "val"}  # curve label: history key prefix
 
     def _build(self) -> None:
         fig, (ax_acc, ax_loss) = viz.new_figure(7.0, 2.9, ncols=2)
@@ -140,24 +136,10 @@ class _Drawing:
         viz.animate(*self.acc.values(), *self.loss.values(), ax_acc.title, ax_loss.title)
         self.fig, self.ax_acc, self.ax_loss = fig, ax_acc, ax_loss
 
-    def __call__(self, state: OverfittingState):
-        if self.fig is None:
-            self._build()
-        h = state.history
-        epochs = np.arange(len(h["train_acc"]))
-        for curves, kind in ((self.acc, "acc"), (self.loss, "loss")):
-            curves["train"].set_data(epochs, h[f"train_{kind}"])
-            curves["validation"].set_data(epochs, h[f"val_{kind}"])
-        if self.note is not None:
-            self.note.remove()
-            self.note = None
-        if state.diverged_at is not None:
-            self.note = viz.annotate_diverged(self.ax_loss, state.diverged_at, what="epoch")
-            viz.animate(self.note)
-        s = state.settings
+    def _titles(self, state: OverfittingState) -> None:
+        s, h = state.settings, state.history
         self.ax_acc.set_title(f"epoch {state.epoch}: gap {100 * (h['train_acc'][-1] - h['val_acc'][-1]):.0f} points")
         self.ax_loss.set_title(f"dropout {s['dropout']:g}, λ {s['weight_decay']:g}, {s['n_train']} examples")
-        return self.fig
 
 
 def overfitting_explorer(*, max_epochs: int = 100) -> TrainingExplorer:

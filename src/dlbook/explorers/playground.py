@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlbook import data as toy, viz
+from dlbook.explorers.classifier_training import mark_diverged, train_one_epoch
 from dlbook.functional import softmax
 from dlbook.init import he, xavier
 from dlbook.layers import Linear, ReLU, Sigmoid, Tanh
 from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
 from dlbook.optim import SGD
-from dlbook.train import evaluate, train
+from dlbook.train import evaluate
 from dlbook.widgets import Choice, LogSlider, Slider, TrainingExplorer
 
 __all__ = ["playground_explorer", "PlaygroundState", "init", "step", "DATASETS"]
@@ -100,9 +101,7 @@ def init(dataset: str, noise: float, layers: int, units: int, activation: str, l
 def step(state: PlaygroundState, n: int) -> PlaygroundState:
     """Train `n` more epochs of mini-batch SGD (in place), measuring the losses after each."""
     for _ in range(n):
-        history = train(state.model, state.optimizer, (state.x_train, state.y_train), SoftmaxCrossEntropy(),
-                        epochs=1, batch_size=state.settings["batch_size"], rng=state.rng)
-        state.epoch += 1
+        history = train_one_epoch(state, state.x_train, state.y_train, batch_size=state.settings["batch_size"])
         _record(state)
         # The loss can blow up during the epoch and settle on a dead network by its end.
         if history["diverged_at"] is not None or _blew_up(max(history["loss"], default=0.0)):
@@ -166,12 +165,7 @@ class _Drawing:
         epochs = np.arange(len(state.train_loss))
         self.lines["train"].set_data(epochs, state.train_loss)
         self.lines["test"].set_data(epochs, state.test_loss)
-        if self.note is not None:
-            self.note.remove()
-            self.note = None
-        if state.diverged_at is not None:
-            self.note = viz.annotate_diverged(self.ax_loss, state.diverged_at, what="epoch")
-            viz.animate(self.note)
+        self.note = mark_diverged(self.ax_loss, self.note, state.diverged_at)
         s = state.settings
         self.ax_plane.set_title(f"{s['dataset']}, epoch {state.epoch}")
         self.ax_loss.set_title(f"{s['layers']} x {s['units']} {s['activation']}, lr {s['lr']:g}, "
