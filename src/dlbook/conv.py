@@ -47,15 +47,11 @@ def im2col(
     Layout (C*kh*kw, N*OH*OW): for one kernel offset (i, j) the rows of
     channel c form a single contiguous run of N*OH*OW numbers, so each of the
     kh*kw loop iterations is one copy over the whole batch, and the
-    convolution is ``W.reshape(F, C*kh*kw) @ cols``.
-
-    The copying takes two steps, because NumPy copies a few long runs of
-    numbers much faster than many short ones, and a window slice of x is made
-    of short runs (OW numbers, one row of every window). First, for each kernel
-    column j, the OW columns it reads are copied once into ``shifted[j]`` (kw
-    small copies). There, with stride 1, the rows a kernel row i reads are one
-    run of OH*OW numbers per image, so the kh*kw copies into the columns move
-    long runs: about 1.5x faster than copying window slices directly.
+    convolution is ``W.reshape(F, C*kh*kw) @ cols``. NumPy copies long runs
+    of numbers much faster than short ones, so the copying takes two steps:
+    first the OW columns that each kernel column j reads (``shifted[j]``); in
+    those, with stride 1, the rows that kernel row i reads are one run of OH*OW
+    numbers per image, where a window slice of x has runs of only OW (1.5x faster).
 
     Args:
         x (np.ndarray): images, shape (N, C, H, W).
@@ -182,12 +178,10 @@ class Conv2D(Layer):
         OH = conv_output_size(H, kh, self.stride, self.padding)
         OW = conv_output_size(W, kw, self.stride, self.padding)
         F, K = self.out_channels, C * kh * kw
-        # The bias as one more weight: a last row of ones under the K rows of columns, and b as
-        # the last column of W, so that [W_mat | b] @ [cols; 1] = W_mat @ cols + b. The product
-        # adds b on the way (no pass of its own over y), and in backward gives db with dW.
-        # The columns never leave this layer, so one buffer serves every batch of the same shape,
-        # refilled each time: no fresh allocation per batch (6 MB in the benchmarks' CNN) for the
-        # memory allocator to hand back to the system and fault in again; the ones written once.
+        # The bias as one more weight: [W_mat | b] @ [cols; ones] = W_mat @ cols + b, so the product
+        # adds b on the way (no pass of its own over y), and in backward gives db with dW. The
+        # columns never leave this layer, so one buffer serves all batches of one shape: no fresh
+        # 6 MB a batch (benchmarks' CNN) for the allocator to give back and fault in again.
         cols = self._cols
         if cols is None or cols.shape != (K + 1, N * OH * OW) or cols.dtype != x.dtype:
             cols = self._cols = np.empty((K + 1, N * OH * OW), dtype=x.dtype)
