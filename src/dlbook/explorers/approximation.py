@@ -1,11 +1,11 @@
-"""The universal-approximation explorer: one hidden layer of N units fitting a curve.
+"""The universal-approximation explorer: one hidden layer of H units fitting a curve.
 
 The network is ``y_hat(x) = sum_i a_i f(s_i (x - c_i)) + a_0`` on ``x`` in
-``[-1, 1]``: N hidden units, each a copy of the activation ``f`` switched on
+``[-1, 1]``: H hidden units, each a copy of the activation ``f`` switched on
 around its own point ``c_i``, added up with output weights ``a_i``.
 
 The hidden units are placed by hand (evenly spaced points ``c_i``, slopes
-``s_i`` that grow with N so that neighbouring units overlap, directions that
+``s_i`` that grow with H so that neighboring units overlap, directions that
 alternate) and only the output layer is fitted, by least squares: ``a`` is the
 choice that makes the squared error on 200 points as small as possible. So a
 setting costs one small linear solve, and the fit is the best any output layer
@@ -57,18 +57,18 @@ def hidden_layer(units: int) -> tuple[np.ndarray, np.ndarray]:
     w_i = ±s and b_i = -w_i c_i.
 
     Args:
-        units: N, the number of hidden units (>= 1).
+        units: H, the number of hidden units (>= 1).
     Returns:
-        ``(w, b)``, each of shape (N,).
+        ``(w, b)``, each of shape (H,).
     """
     if units < 1:
         raise ValueError(f"Invalid units: {units}")
     lo, hi = X_RANGE
-    centres = np.linspace(lo, hi, units + 2)[1:-1]  # (N,) interior points
+    centers = np.linspace(lo, hi, units + 2)[1:-1]  # (H,) interior points
     spacing = (hi - lo) / (units + 1)
-    signs = np.where(np.arange(units) % 2 == 0, 1.0, -1.0)  # (N,) +1, -1, +1, ...
+    signs = np.where(np.arange(units) % 2 == 0, 1.0, -1.0)  # (H,) +1, -1, +1, ...
     w = signs * SHARPNESS / spacing
-    return w, -w * centres
+    return w, -w * centers
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ class ApproximationFit:
     """One fit: the settings, the curves and the error.
 
     x, target, y_hat: (M,) the sample points, the target there and the network's output.
-    contributions: (N, M) unit i's share a_i f(w_i x + b_i); y_hat = contributions.sum(0) + a_0.
-    w, b: (N,) the hidden layer; a: (N,) the output weights; a0: the output bias.
+    contributions: (H, M) unit i's share a_i f(w_i x + b_i); y_hat = contributions.sum(0) + a_0.
+    w, b: (H,) the hidden layer; a: (H,) the output weights; a0: the output bias.
     """
 
     units: int
@@ -99,10 +99,10 @@ class ApproximationFit:
 
 
 def fit(units: int, activation: str, target: str) -> ApproximationFit:
-    """Place N hidden units by hand and fit the output layer by least squares.
+    """Place H hidden units by hand and fit the output layer by least squares.
 
     Args:
-        units: N, the number of hidden units.
+        units: H, the number of hidden units.
         activation: a key of `ACTIVATIONS` ("sigmoid", "tanh", "relu", "step", "linear").
         target: a key of `TARGETS` ("sine", "|x|", "jump").
     Returns:
@@ -116,13 +116,13 @@ def fit(units: int, activation: str, target: str) -> ApproximationFit:
     x = np.linspace(*X_RANGE, N_POINTS)  # (M,)
     y = TARGETS[target](x)  # (M,)
     w, b = hidden_layer(units)
-    h = ACTIVATIONS[activation](x[:, None] * w + b)  # (M, N) hidden outputs
-    design = np.column_stack([h, np.ones_like(x)])  # (M, N + 1): the last column multiplies a_0
+    h = ACTIVATIONS[activation](x[:, None] * w + b)  # (M, H) hidden outputs
+    design = np.column_stack([h, np.ones_like(x)])  # (M, H + 1): the last column multiplies a_0
     # Least squares: the output weights with the smallest squared error (the smallest such weights if
     # several are equally good, e.g. for the linear activation).
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)  # (N + 1,)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)  # (H + 1,)
     a, a0 = coef[:-1], float(coef[-1])
-    contributions = (h * a).T  # (N, M)
+    contributions = (h * a).T  # (H, M)
     return ApproximationFit(units, activation, target, x, y, design @ coef, contributions, w, b, a, a0)
 
 
