@@ -81,7 +81,7 @@ def bench_training(workload: str, args: argparse.Namespace, tmp: Path) -> dict:
     try:
         dl_losses, pt_losses = dl.ask("check")["losses"], pt.ask("check")["losses"]
         disagreement = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(dl_losses, pt_losses))
-        dl.ask("epoch"), pt.ask("epoch")  # warm-up: caches, allocator, lazy initialisation
+        dl.ask("epoch"), pt.ask("epoch")  # warm-up: caches, allocator, lazy initialization
         runs = {"dlbook": [], "torch": []}
         for r in range(args.rounds):
             order = [("dlbook", dl), ("torch", pt)]

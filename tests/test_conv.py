@@ -73,7 +73,7 @@ def test_im2col_padding_adds_zeros():
     x = np.ones((1, 1, 2, 2))
     cols = im2col(x, 3, 3, stride=1, padding=1)  # 2x2 output, 9 rows
     assert cols.shape == (9, 4)
-    # The centre offset always sees the image; a corner offset sees it once.
+    # The center offset always sees the image; a corner offset sees it once.
     np.testing.assert_array_equal(cols[4], [1, 1, 1, 1])
     np.testing.assert_array_equal(cols[0], [0, 0, 0, 1])
 

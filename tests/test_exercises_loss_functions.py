@@ -60,10 +60,10 @@ def test_naive_log_softmax_is_caught_on_huge_logits_without_warnings():
     assert "one example" not in report  # small logits are fine in the naive version
 
 
-def test_whole_array_normalisation_is_named():
+def test_whole_array_normalization_is_named():
     result = check_log_softmax(whole_array_log_softmax)
     assert not result.passed
-    assert "normalised over the whole array" in text(result)
+    assert "normalized over the whole array" in text(result)
 
 
 def test_missing_keepdims_is_named():

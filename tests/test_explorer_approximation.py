@@ -15,7 +15,7 @@ def test_output_is_the_sum_of_the_units_shares():
     np.testing.assert_allclose(h * result.a, result.contributions.T, atol=1e-12)
 
 
-def test_hidden_units_are_centred_inside_the_interval_with_alternating_slopes():
+def test_hidden_units_are_centered_inside_the_interval_with_alternating_slopes():
     w, b = hidden_layer(3)
     np.testing.assert_allclose(-b / w, [-0.5, 0.0, 0.5], atol=1e-12)
     assert np.all(np.sign(w) == [1, -1, 1])

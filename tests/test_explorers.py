@@ -140,7 +140,7 @@ def test_overfitting_network_memorises_the_small_training_set():
     state = of_module.step(of_module.init(dropout=0.0, weight_decay=0.0, n_train=100), 30)
     h = state.history
     assert h["train_acc"][-1] == 1.0
-    assert h["val_acc"][-1] < 0.95  # 100 examples are not enough to generalise that well
+    assert h["val_acc"][-1] < 0.95  # 100 examples are not enough to generalize that well
     assert state.data[0].shape == (100, 64) and state.data[0].dtype == np.float32
 
 

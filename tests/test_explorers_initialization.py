@@ -1,4 +1,4 @@
-"""The initialisation explorer: activations through five layers for each weight scale."""
+"""The initialization explorer: activations through five layers for each weight scale."""
 
 import math
 

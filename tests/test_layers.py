@@ -194,7 +194,7 @@ def test_batchnorm_running_stats_per_channel_4d():
     np.testing.assert_allclose(bn.running_var, 0.5 + 0.5 * per_channel.var(axis=1, ddof=1))
 
 
-def test_batchnorm_train_normalises_and_eval_uses_running_stats():
+def test_batchnorm_train_normalizes_and_eval_uses_running_stats():
     rng = np.random.default_rng(0)
     x = 5 * rng.standard_normal((50, 3)) + 2
     bn = BatchNorm(3, eps=1e-5)

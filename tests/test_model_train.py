@@ -105,7 +105,7 @@ def test_accuracy_handles_indices_one_hot_and_single_logits():
 def test_digits_mlp_reaches_97_percent_in_under_10_seconds():
     """The book's first real network: 64-100-10 with ReLU on the 8x8 digits.
 
-    Three fixed seeds, so the claim does not rest on one lucky initialisation:
+    Three fixed seeds, so the claim does not rest on one lucky initialization:
     the median reaches 97 %, none falls below 96 %, each trains in under 10 s.
     """
     data = load_digits()

@@ -14,7 +14,7 @@ Every control also takes two keyword arguments:
   sensible default); one value shows the control fixed on the website;
 * ``when={"other control": (values, ...)}``: the control matters only when the
   other controls have one of these values (momentum α only for Momentum). It is
-  greyed out otherwise, and its value is then taken as its default, so the
+  grayed out otherwise, and its value is then taken as its default, so the
   settings that differ only in it share one result.
 """
 

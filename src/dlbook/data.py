@@ -71,7 +71,7 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, dtype=np.float32, flat
     test_idx = rng.permutation(np.concatenate(test))
     train_idx = rng.permutation(np.setdiff1d(np.arange(len(y)), test_idx))
     if not flatten:
-        x = x.reshape(-1, 1, 8, 8)  # (N, 1, 8, 8): one grey channel
+        x = x.reshape(-1, 1, 8, 8)  # (N, 1, 8, 8): one gray channel
     return Dataset(x[train_idx], y[train_idx], x[test_idx], y[test_idx])
 
 
@@ -145,7 +145,7 @@ def circles(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator) -> tu
 
 
 def moons(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two interlocking half-circles of radius 1 (as scikit-learn's ``make_moons``), centred on 0.
+    """Two interlocking half-circles of radius 1 (as scikit-learn's ``make_moons``), centered on 0.
 
     Class 0 is the upper arc ``(cos t, sin t)``, class 1 the lower ``(1 - cos t, 0.5 - sin t)``,
     ``t`` in ``[0, pi]``, both shifted by ``(-0.5, -0.25)``: x within [-1.5, 1.5], y within [-0.75, 0.75].
@@ -173,14 +173,14 @@ def spiral(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator) -> tup
 
 
 def gaussians(n: int = 200, *, noise: float = 0.1, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two round blobs of std 0.25, centred at (-0.5, -0.5) (class 0) and (0.5, 0.5) (class 1).
+    """Two round blobs of std 0.25, centered at (-0.5, -0.5) (class 0) and (0.5, 0.5) (class 1).
 
     ``noise`` adds to the spread: each point gets ``N(0, 0.25^2) + N(0, noise^2)`` per coordinate.
     Args: n points (default 200), noise std (0.1), rng. Returns ``X: (n, 2)``, ``y: (n,)``.
     """
     y = _toy_labels(n, noise)
-    centre = np.where(y[:, None] == 0, -0.5, 0.5)  # (n, 1), broadcast to both coordinates
-    X = centre + rng.normal(0.0, 0.25, size=(n, 2))
+    center = np.where(y[:, None] == 0, -0.5, 0.5)  # (n, 1), broadcast to both coordinates
+    X = center + rng.normal(0.0, 0.25, size=(n, 2))
     return X + rng.normal(0.0, noise, size=(n, 2)), y
 
 

@@ -54,17 +54,17 @@ class Edge:
 
 def _endpoint(node: Node, toward: np.ndarray) -> np.ndarray:
     """Where an arrow leaves or enters `node`: on its circle, or beside its text."""
-    centre = np.array([node.x, node.y])
-    direction = toward - centre
+    center = np.array([node.x, node.y])
+    direction = toward - center
     length = float(np.hypot(*direction))
     if length == 0:
-        return centre
+        return center
     unit = direction / length
     if node.op:
-        return centre + OP_RADIUS * unit
+        return center + OP_RADIUS * unit
     # Text is wide and flat: arrows leave from (or enter at) its left or right side.
     half_width = CHAR_WIDTH * len(node.label) + 0.06
-    return centre + np.array([np.sign(unit[0]) * half_width, 0.08 * unit[1]])
+    return center + np.array([np.sign(unit[0]) * half_width, 0.08 * unit[1]])
 
 
 def draw_graph(ax: Axes, nodes: Mapping[str, Node], edges: Sequence[Edge], *,
@@ -75,7 +75,7 @@ def draw_graph(ax: Axes, nodes: Mapping[str, Node], edges: Sequence[Edge], *,
         ax: where to draw; its axis lines are hidden.
         nodes: ``{name: Node}``.
         edges: the arrows, from ``source`` to ``target`` (names in `nodes`).
-        legend: add a key explaining the two colours below the graph.
+        legend: add a key explaining the two colors below the graph.
     """
     for edge in edges:
         if edge.source not in nodes or edge.target not in nodes:

@@ -142,7 +142,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Args:
         x: np.ndarray, any shape, e.g. scores (N, K).
-        axis: int, the axis normalised over. Default -1.
+        axis: int, the axis normalized over. Default -1.
     Returns:
         np.ndarray of x's shape and dtype, values <= 0.
     """

@@ -1,4 +1,4 @@
-"""Weight initialisation: how wide a normal distribution the first weights come from.
+"""Weight initialization: how wide a normal distribution the first weights come from.
 
 Every function has the form ``init(shape, rng, dtype=...) -> array`` so that a
 layer can take it as ``weight_init``; call it with ``dtype`` as a keyword.
@@ -47,7 +47,7 @@ def normal(
     std: float = 0.01,
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
-    """Plain normal initialisation: W ~ N(0, std^2), the same width for every layer.
+    """Plain normal initialization: W ~ N(0, std^2), the same width for every layer.
 
     Args:
         shape: tuple of int, the weight's shape.
@@ -66,7 +66,7 @@ def normal(
 def xavier(
     shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype | type = np.float64
 ) -> np.ndarray:
-    """Xavier/Glorot normal initialisation: W ~ N(0, std^2) with std = sqrt(2 / (fan_in + fan_out)).
+    """Xavier/Glorot normal initialization: W ~ N(0, std^2) with std = sqrt(2 / (fan_in + fan_out)).
 
     Glorot & Bengio (2010) keep the variance of the signal the same going
     forward (Var = 1/fan_in) and of the gradient going backward
@@ -88,7 +88,7 @@ def xavier(
 def he(
     shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype | type = np.float64
 ) -> np.ndarray:
-    """He (Kaiming) normal initialisation: W ~ N(0, std^2) with std = sqrt(2 / fan_in).
+    """He (Kaiming) normal initialization: W ~ N(0, std^2) with std = sqrt(2 / fan_in).
 
     ReLU zeroes half of its inputs, halving the variance; the factor 2 puts it
     back, so activations keep their scale through a deep ReLU network
@@ -112,9 +112,9 @@ def initial_weights(
     """The weights a layer starts from: what ``Linear`` and ``Conv2D`` call with their ``weight_init``.
 
     Args:
-        weight_init: an initialiser from this module (``he``, ``xavier``, ...) or
+        weight_init: an initializer from this module (``he``, ``xavier``, ...) or
             any function ``(shape, rng, dtype=...) -> array``; or a float, the
-            standard deviation of a plain `normal` initialisation.
+            standard deviation of a plain `normal` initialization.
         shape: the weight's shape. rng: the source of randomness. dtype: default np.float64.
     Returns:
         np.ndarray of `shape` and `dtype`.

@@ -74,7 +74,7 @@ class Linear(Layer):
         rng: np.random.Generator, used once, to draw W.
         weight_init: a function ``(shape, rng, dtype=...) -> array`` from
             `dlbook.init` (default `init.he`), or a float: the std of a plain
-            normal initialisation. b starts at zero.
+            normal initialization. b starts at zero.
         dtype: dtype of W and b. Default np.float64.
     Shapes:
         x: (N, D_in) -> y: (N, D_out); W: (D_in, D_out), b: (D_out,).
@@ -220,12 +220,12 @@ class Dropout(Layer):
 
 
 class BatchNorm(Layer):
-    """Batch normalisation: y = gamma * (x - mean) / sqrt(var + eps) + beta, per feature / channel.
+    """Batch normalization: y = gamma * (x - mean) / sqrt(var + eps) + beta, per feature / channel.
 
     Training uses the batch's mean and (biased) variance and updates the running
     estimates as PyTorch does, with the unbiased variance m / (m - 1) * var:
         running = (1 - momentum) * running + momentum * batch_statistic.
-    Inference normalises with the running estimates instead.
+    Inference normalizes with the running estimates instead.
 
     Args:
         num_features: int, D for x: (N, D), or C for x: (N, C, H, W)

@@ -201,7 +201,7 @@ def explorer_html(explorer: Any, *, budget: int = BUDGET_BYTES, colors: int = 64
     Args:
         explorer: an `Explorer` or `TrainingExplorer` from `dlbook.widgets`.
         budget: the largest allowed size in bytes (default 2 MB).
-        colors: colours per image (fewer -> smaller files).
+        colors: colors per image (fewer -> smaller files).
         uid: the block's element id; default: derived from its content.
 
     Returns:

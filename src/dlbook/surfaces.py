@@ -1,7 +1,7 @@
 """Optimizer test surfaces f(x, y) and the path an optimizer takes across them.
 
 Each surface is a `Surface`: its value ``f(x, y)`` and gradient
-``grad(x, y) -> (df/dx, df/dy)``, both vectorised (x and y may be scalars or
+``grad(x, y) -> (df/dx, df/dy)``, both vectorized (x and y may be scalars or
 arrays of one shape, e.g. a contour grid from ``np.meshgrid``), plus what a
 figure needs: a name, a LaTeX formula, a plot range, a default start point and
 the minimum::
@@ -31,7 +31,7 @@ DIVERGENCE_LIMIT = 1e6
 
 @dataclass(frozen=True)
 class Surface:
-    """A function of two variables to minimise, with its gradient and plotting defaults.
+    """A function of two variables to minimize, with its gradient and plotting defaults.
 
     Attributes:
         name (str): a short name for legends and titles.
@@ -149,7 +149,7 @@ def trajectory(optimizer: Optimizer, surface: Surface, start: tuple[float, float
 
     Args:
         optimizer (Optimizer): e.g. ``Momentum(lr=0.1, momentum=0.9)``.
-        surface (Surface): the function to minimise.
+        surface (Surface): the function to minimize.
         start (tuple[float, float] | None, default None): the start point; None: ``surface.start``.
         steps (int, default 30): the number of optimizer steps, >= 0.
 

@@ -1,7 +1,7 @@
-"""Every figure the book draws: one style, one colour-blind-safe palette.
+"""Every figure the book draws: one style, one color-blind-safe palette.
 
-The palette is Okabe and Ito's eight colours, distinguishable with every common
-form of colour blindness. Figures are small (a book column, ~100 dpi) and are
+The palette is Okabe and Ito's eight colors, distinguishable with every common
+form of color blindness. Figures are small (a book column, ~100 dpi) and are
 built on matplotlib's Agg canvas directly, without pyplot's global state, so
 explorers can draw from a worker thread and reuse a figure between frames.
 
@@ -150,9 +150,9 @@ def fig_to_png(fig: Figure, dpi: float = 100, *, colors: int | None = None) -> b
     Args:
         fig: a figure from `new_figure` (any Agg-backed figure works).
         dpi: dots per inch; the image is ``width * dpi`` pixels wide.
-        colors: if given, reduce the image to this many colours: a smaller file
+        colors: if given, reduce the image to this many colors: a smaller file
             for the static website (flat figures barely change); ``None`` keeps
-            every colour and encodes fast, for live explorers.
+            every color and encodes fast, for live explorers.
 
     Returns:
         The PNG file's bytes.
@@ -169,7 +169,7 @@ def fig_to_png(fig: Figure, dpi: float = 100, *, colors: int | None = None) -> b
         # Level 1: nearly as small as the default, several times faster to encode.
         image.save(buffer, format="png", compress_level=1)
     else:
-        # Octree keeps small areas' colours (a thin path) true; dithering would only add noise to compress.
+        # Octree keeps small areas' colors (a thin path) true; dithering would only add noise to compress.
         palette = image.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         palette.save(buffer, format="png", optimize=True)
     return buffer.getvalue()
@@ -182,7 +182,7 @@ def plot_contours(ax: Axes, f: Callable[[np.ndarray, np.ndarray], np.ndarray],
 
     Args:
         ax: where to draw.
-        f: vectorised surface, ``f(X, Y) -> Z`` for arrays of one shape.
+        f: vectorized surface, ``f(X, Y) -> Z`` for arrays of one shape.
         xlim, ylim: the plotted window.
         levels: number of contour lines.
         n: grid points per axis.
@@ -213,7 +213,7 @@ def plot_path(ax: Axes, path: np.ndarray, *, color: str = PALETTE["vermillion"],
     Args:
         ax: where to draw.
         path: ``(T, 2)`` positions, the first row is the start.
-        color: line colour.
+        color: line color.
         label: legend entry.
 
     Returns:
@@ -230,7 +230,7 @@ def plot_path(ax: Axes, path: np.ndarray, *, color: str = PALETTE["vermillion"],
 
 
 def class_rgb(probs: np.ndarray) -> np.ndarray:
-    """Blend the class colours by predicted probability, lightened to sit behind points.
+    """Blend the class colors by predicted probability, lightened to sit behind points.
 
     Args:
         probs: ``(..., K)`` class probabilities, each row summing to 1.
@@ -241,7 +241,7 @@ def class_rgb(probs: np.ndarray) -> np.ndarray:
     K = probs.shape[-1]
     colors = np.array([matplotlib.colors.to_rgb(c) for c in CLASS_COLORS[:K]])  # (K, 3)
     rgb = probs @ colors  # (..., 3)
-    # Confident regions keep their colour; uncertain ones fade towards white.
+    # Confident regions keep their color; uncertain ones fade towards white.
     confidence = (probs.max(axis=-1, keepdims=True) - 1 / K) / (1 - 1 / K)
     lightness = 0.5 + 0.3 * (1 - confidence)
     return np.clip(rgb * (1 - lightness) + lightness, 0, 1)
@@ -249,7 +249,7 @@ def class_rgb(probs: np.ndarray) -> np.ndarray:
 
 def plot_decision_surface(ax: Axes, probs: np.ndarray, xlim: tuple[float, float],
                           ylim: tuple[float, float]):
-    """Colour the plane by a classifier's predicted class.
+    """Color the plane by a classifier's predicted class.
 
     Args:
         ax: where to draw.
@@ -270,7 +270,7 @@ def plot_decision_surface(ax: Axes, probs: np.ndarray, xlim: tuple[float, float]
 
 def plot_points(ax: Axes, x: np.ndarray, y: np.ndarray, *, hollow: bool = False,
                 size: float = 14) -> None:
-    """A 2-D data set, one colour (and marker) per class.
+    """A 2-D data set, one color (and marker) per class.
 
     Args:
         ax: where to draw.

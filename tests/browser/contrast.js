@@ -1,6 +1,6 @@
 // WCAG 2 contrast of every piece of visible text on the page.
 //
-// For each element holding text: its colour (with the opacity of it and its
+// For each element holding text: its color (with the opacity of it and its
 // ancestors) is blended onto its background — the first opaque background up
 // the tree, with any translucent ones in between blended in — and the
 // contrast ratio (L1 + 0.05) / (L2 + 0.05) of the relative luminances is
@@ -43,7 +43,7 @@
     const el = node.parentElement;
     if (!node.textContent.trim() || seen.has(el)) continue;
     seen.add(el);
-    // Text for screen readers only (MathJax's MathML copy, visually hidden labels) has no colour to see.
+    // Text for screen readers only (MathJax's MathML copy, visually hidden labels) has no color to see.
     if (el.closest("mjx-assistive-mml, script, style, noscript, .visually-hidden, .sr-only, svg")) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0 || invisible(el)) continue;

@@ -23,11 +23,11 @@ def chapter_notebooks(html: Path) -> list[Path]:
 
 
 def test_contrast_checker_finds_faint_text(browser):
-    """The checker itself: grey on white and dark on dark fail, large grey text at 3.5:1 passes."""
+    """The checker itself: gray on white and dark on dark fail, large gray text at 3.5:1 passes."""
     page = browser.new_page()
     page.set_content('<p style="color:#aaa">faint</p><p>plain</p>'
                      '<div style="background:#333"><span style="color:#555">dark on dark</span></div>'
-                     '<h1 style="color:#888;font-size:30px">large grey</h1>')
+                     '<h1 style="color:#888;font-size:30px">large gray</h1>')
     short = page.evaluate(CONTRAST_JS)
     page.close()
     assert [line.split('"')[3] for line in short] == ["faint", "dark on dark"]
@@ -41,7 +41,7 @@ def test_every_text_meets_wcag_aa_contrast(page_site, serve, open_page, scheme):
     for page in pages(html) + [html / "search.html"]:
         watched.page.goto(f"{base}/{page.relative_to(html).as_posix()}", wait_until="load")
         assert watched.page.evaluate("document.documentElement.dataset.theme") == scheme
-        # The theme sets light or dark after loading, and its colours fade over: measure after the fade.
+        # The theme sets light or dark after loading, and its colors fade over: measure after the fade.
         watched.page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         short = watched.page.evaluate(CONTRAST_JS)
         assert short == [], f"{page.name} ({scheme}): text below WCAG AA contrast:\n" + "\n".join(short[:10])
@@ -168,7 +168,7 @@ def test_every_explorer_control_has_a_label(page_site):
     assert seen >= 40, f"only {seen} explorer controls found"
 
 
-def test_pages_link_to_their_neighbours_in_reading_order(page_site):
+def test_pages_link_to_their_neighbors_in_reading_order(page_site):
     html = page_site("intro")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     order = [toc["root"]] + [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]

@@ -27,7 +27,7 @@ def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_p
     assert alpha.is_disabled()
     assert readout(surface).startswith("SGD (lr 0.1) on the elongated bowl")
 
-    # 2. Initialisation: the weight scale and the activation change the five histograms.
+    # 2. Initialization: the weight scale and the activation change the five histograms.
     init = blocks.nth(1)
     assert readout(init).startswith("sigmoid, weights Xavier (std 0.1)")
     std = init.get_by_label("std", exact=True)

@@ -17,7 +17,7 @@ def test_static_explorers_respond_to_their_controls(page_site, serve, open_page)
     assert titles == ["An optimizer on a surface", "A neural network playground",
                       "Overfitting, dropout and weight decay"]
 
-    # 1. The optimizer: a slider, a drop-down, and a control greyed out when it does not matter.
+    # 1. The optimizer: a slider, a drop-down, and a control grayed out when it does not matter.
     optimizer = blocks.nth(0)
     assert image(optimizer).startswith("data:image/png;base64,")
     assert readout(optimizer).startswith("Momentum (lr 0.1, α 0.9) on the elongated bowl")

@@ -9,7 +9,7 @@
 
 Each checker compares the reader's result with `dlbook` (`conv_output_size`,
 `Conv2D`, `MaxPool2D`) on inputs chosen to expose the usual mistakes, and
-names the mistake when it recognises one.
+names the mistake when it recognizes one.
 """
 
 from __future__ import annotations

@@ -95,11 +95,11 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
                            f"got {got.shape} (keep the summed axis with keepdims=True)")
         whole = F.log_softmax(_SCORES.ravel()).reshape(_SCORES.shape)
         if np.allclose(got, whole):
-            raise Mismatch("you normalised over the whole array, not each row: take the max and the sum "
+            raise Mismatch("you normalized over the whole array, not each row: take the max and the sum "
                            "along axis=-1 with keepdims=True")
         expect_close(got, F.log_softmax(_SCORES, axis=-1), what="log_softmax of a (4, 3) batch")
 
-    def normalised() -> None:
+    def normalized() -> None:
         got = _numbers(_call(fn, _SCORES), "log_softmax of a (4, 3) batch")
         if got.shape != _SCORES.shape:
             raise Mismatch(f"the result should have the scores' shape {_SCORES.shape}, got {got.shape}")
@@ -121,7 +121,7 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
     return run_checks("log_softmax", {
         "one example (K,)": one_row,
         "a batch (N, K), row by row": rows,
-        "exp of each row sums to 1": normalised,
+        "exp of each row sums to 1": normalized,
         "huge logits stay finite": huge,
         "adding a constant changes nothing": shift,
     })

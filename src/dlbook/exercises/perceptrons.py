@@ -215,7 +215,7 @@ def _diagnose(got: np.ndarray, x, W1, b1, W2, b2) -> str:
     scores = F.sigmoid(x @ W1 + b1) @ W2 + b2
     slips = {
         "the softmax at the end is missing": scores,
-        "the softmax normalises each column (axis 0) instead of each row (axis 1)": F.softmax(scores, axis=0),
+        "the softmax normalizes each column (axis 0) instead of each row (axis 1)": F.softmax(scores, axis=0),
         "the hidden layer's bias b1 is missing": F.softmax(F.sigmoid(x @ W1) @ W2 + b2, axis=1),
         "the output layer's bias b2 is missing": F.softmax(F.sigmoid(x @ W1 + b1) @ W2, axis=1),
         "the sigmoid after the first layer is missing": F.softmax((x @ W1 + b1) @ W2 + b2, axis=1),

@@ -52,7 +52,7 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def hidden_layer(units: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights and biases of the hand-placed hidden layer: unit i computes f(w_i x + b_i).
 
-    Unit i is centred on c_i, the i-th of `units` evenly spaced points inside
+    Unit i is centered on c_i, the i-th of `units` evenly spaced points inside
     ``X_RANGE``; its slope is ``±SHARPNESS / spacing`` (alternating sign), so
     w_i = ±s and b_i = -w_i c_i.
 
@@ -197,5 +197,5 @@ def approximation_explorer(*, max_units: int = 40) -> Explorer:
     return Explorer(
         controls, fit, _Drawing(max_units), readout=readout, title="One hidden layer fitting a curve",
         alt="The target curve (black, dashed) and the network's output (vermillion), with each hidden "
-            "unit's share of the output as thin grey curves.",
+            "unit's share of the output as thin gray curves.",
         dpi=100, static_dpi=90)

@@ -185,7 +185,7 @@ class _Drawing:
             self._build()
         p, s = result.padding, result.stride
         n_in, n_out = result.padded.shape[0], result.output.shape[0]
-        # Input: grey pixels (white 0, black 1), padding cells tinted; centred in its panel.
+        # Input: gray pixels (white 0, black 1), padding cells tinted; centered in its panel.
         x0 = (SPAN - n_in) / 2
         rgb = np.repeat(1 - result.padded[..., None], 3, axis=2)  # (n_in, n_in, 3)
         if p:
@@ -196,7 +196,7 @@ class _Drawing:
         self.im_in.set_extent((x0, x0 + n_in, x0 + n_in, x0))
         self.grid_in.set_segments(_grid(n_in, x0, x0))
         self.border.set_xy((x0 + p, x0 + p))
-        # Kernel and output on a diverging scale centred on 0 (orange positive, purple negative).
+        # Kernel and output on a diverging scale centered on 0 (orange positive, purple negative).
         k = result.kernel
         limit = float(np.abs(k).max())
         self.im_k.set_data(k)
@@ -240,7 +240,7 @@ def convolution_explorer() -> Explorer:
     return Explorer(
         controls, run, _Drawing(), readout=readout,
         title="A 3×3 kernel sliding over a digit",
-        alt="Three panels. Left: an 8 by 8 handwritten 5 in grey, surrounded by pale blue padding cells, "
+        alt="Three panels. Left: an 8 by 8 handwritten 5 in gray, surrounded by pale blue padding cells, "
             "with the first window outlined in solid vermillion and the next one, one stride to the right, "
             "dashed blue. Middle: the 3 by 3 kernel with its numbers. Right: the output feature map on a "
             "purple (negative) to orange (positive) scale, with the two cells those windows produce "

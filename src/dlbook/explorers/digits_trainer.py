@@ -1,7 +1,7 @@
 """The digits trainer: a two-layer network learns the handwritten digits while you watch.
 
 The network and its training follow the backpropagation chapter's recipe, in
-a smaller and quicker version: standardised 8x8 digits, ``Linear(64, hidden)``,
+a smaller and quicker version: standardized 8x8 digits, ``Linear(64, hidden)``,
 an activation, ``Dropout(0.4)``, ``Linear(hidden, 10)``, softmax with
 cross-entropy; mini-batches of 32, Momentum (α 0.9) with weight decay 1e-3 and
 a cosine learning-rate schedule over the run. The reader changes the learning rate, the number of hidden
@@ -27,14 +27,14 @@ from dlbook.widgets import Choice, LogSlider, Slider, TrainingExplorer
 
 __all__ = ["digits_explorer", "DigitsState", "init", "step", "readout", "standardized_digits", "ACTIVATIONS"]
 
-# He initialisation for ReLU, Xavier for the S-shaped activations (see the optimizers chapter).
+# He initialization for ReLU, Xavier for the S-shaped activations (see the optimizers chapter).
 ACTIVATIONS = {"ReLU": (ReLU, he), "sigmoid": (Sigmoid, xavier), "tanh": (Tanh, xavier)}
 DROPOUT, MOMENTUM, WEIGHT_DECAY, BATCH_SIZE = 0.4, 0.9, 1e-3, 32
 
 
 @lru_cache(maxsize=1)
 def standardized_digits() -> Dataset:
-    """`load_digits()` in float64, every pixel standardised with the training set's mean and std."""
+    """`load_digits()` in float64, every pixel standardized with the training set's mean and std."""
     digits = load_digits(dtype=np.float64)
     x_train, x_test, _mean, _std = standardize(digits.x_train, digits.x_test)
     return Dataset(x_train, digits.y_train, x_test, digits.y_test)

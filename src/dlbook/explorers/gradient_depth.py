@@ -6,7 +6,7 @@ cross-entropy. With ``residual=True`` every hidden layer becomes a block with a
 shortcut, ``h <- h + act(h W + b)``, so in the backward pass the gradient also
 flows straight past the block.
 
-One forward and one backward pass on a fixed batch of 50 standardised digits
+One forward and one backward pass on a fixed batch of 50 standardized digits
 give, for every hidden layer l, the gradient with respect to its weighted sum
 z_l = h_{l-1} W_l + b_l. Both of the layer's parameter gradients are built from
 it (dW_l = h_{l-1}^T dz_l, db_l = sum over the batch of dz_l), so its size says
@@ -35,7 +35,7 @@ from dlbook.widgets import Choice, Explorer, Slider, Toggle
 __all__ = ["gradient_depth_explorer", "GradientProfile", "DeepNet", "build_network", "forward_backward",
            "gradient_profile", "digits_batch", "ACTIVATIONS", "WIDTH"]
 
-# Each activation with the initialisation made for it: Xavier keeps sigmoid/tanh
+# Each activation with the initialization made for it: Xavier keeps sigmoid/tanh
 # inputs in their sensitive range, He keeps the scale through (Leaky) ReLU.
 ACTIVATIONS = {"sigmoid": (Sigmoid, xavier), "tanh": (Tanh, xavier), "ReLU": (ReLU, he),
                "LeakyReLU": (LeakyReLU, he)}
@@ -47,7 +47,7 @@ Y_RANGE = (1e-16, 1e8)  # the plot's fixed vertical range, so that settings comp
 
 @lru_cache(maxsize=1)
 def digits_batch() -> tuple[np.ndarray, np.ndarray]:
-    """The first 50 training digits, standardised (float64): ``x: (50, 64)``, ``y: (50,)``."""
+    """The first 50 training digits, standardized (float64): ``x: (50, 64)``, ``y: (50,)``."""
     digits = load_digits(dtype=np.float64)
     x_train, _mean, _std = standardize(digits.x_train)
     return x_train[:BATCH], digits.y_train[:BATCH]

@@ -1,4 +1,4 @@
-"""The initialisation explorer: pick a weight scale and an activation; watch the activations through 5 layers.
+"""The initialization explorer: pick a weight scale and an activation; watch the activations through 5 layers.
 
 The experiment: 1,000 random inputs (each 100 standard-normal numbers) pass
 through 5 fully connected layers of 100 units, with no bias, each followed by

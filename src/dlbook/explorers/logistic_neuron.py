@@ -4,7 +4,7 @@ The neuron sees one number x and says p = sigmoid(w x + b), the probability
 that x belongs to class 1. The data are two small clusters on a line: class 0
 (orange) on the left, class 1 (blue) on the right. Two copies of the neuron
 start from the same weights and take full-batch gradient-descent steps with the
-same learning rate; one minimises the mean squared error (p - y)^2, the other
+same learning rate; one minimizes the mean squared error (p - y)^2, the other
 the binary cross-entropy. From a start that is confidently wrong, the sigmoid
 is flat where the data lie, so the squared error's gradient (which carries the
 factor sigmoid') nearly vanishes and that neuron learns slowly, while
@@ -49,9 +49,9 @@ def toy_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     the classes are separable by the boundary x = 0 and stay inside the plot.
     """
     rng = np.random.default_rng(seed)
-    centre = np.repeat([-1.25, 1.25], N_PER_CLASS)  # (16,)
-    sign = np.sign(centre)
-    x = np.clip(np.abs(centre + rng.normal(0.0, 0.4, size=centre.shape)), 0.3, 2.5) * sign
+    center = np.repeat([-1.25, 1.25], N_PER_CLASS)  # (16,)
+    sign = np.sign(center)
+    x = np.clip(np.abs(center + rng.normal(0.0, 0.4, size=center.shape)), 0.3, 2.5) * sign
     y = np.repeat([0, 1], N_PER_CLASS)
     return x.reshape(-1, 1), y
 
@@ -179,7 +179,7 @@ class _Drawing:
                 ax_fit, ax_loss = axes[0, col], axes[1, col]
                 strip = np.full((1, self.xs.size, 2), 0.5)
                 shade = viz.plot_decision_surface(ax_fit, strip, XLIM, YLIM)
-                # A black edge keeps each point visible on the background of its own colour.
+                # A black edge keeps each point visible on the background of its own color.
                 points = [ax_fit.scatter(x[y == k], y[y == k], s=26, marker=marker, color=viz.CLASS_COLORS[k],
                                          edgecolors=viz.PALETTE["black"], linewidths=0.6, zorder=3,
                                          clip_on=False)
@@ -250,5 +250,5 @@ def logistic_neuron_explorer(*, max_epochs: int = 300) -> TrainingExplorer:
         alt="Two columns, mean squared error on the left and cross-entropy on the right. Top: orange "
             "class-0 points at height 0 and blue class-1 points at height 1 on a line, the neuron's "
             "S-shaped curve p(x), its decision boundary as a dashed vertical line, and the background "
-            "coloured by the class it predicts. Bottom: that neuron's loss against the epoch.",
+            "colored by the class it predicts. Bottom: that neuron's loss against the epoch.",
         dpi=100, static_dpi=90)

@@ -1,4 +1,4 @@
-"""The overfitting explorer: dropout and weight decay against a network that memorises a small training set.
+"""The overfitting explorer: dropout and weight decay against a network that memorizes a small training set.
 
 A network with two hidden layers of 256 ReLU units learns 100 of scikit-learn's
 8x8 digits — far more weights than examples, so it soon classifies every

@@ -2,7 +2,7 @@
 
 Controls: the data set (xor, circles, moons, spiral, gaussians) and its noise,
 the network's depth, width and activation, and SGD's learning rate and batch
-size. The figure shows the plane coloured by the predicted class, with the
+size. The figure shows the plane colored by the predicted class, with the
 training points (filled) and test points (hollow), next to the train and test
 loss curves.
 """
@@ -196,7 +196,7 @@ def playground_explorer(*, max_epochs: int = 200) -> TrainingExplorer:
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
         epochs_per_frame=2, frames=[f for f in frames if f <= max_epochs],
         title="A neural network playground",
-        alt="Left: the plane coloured orange or blue by the class the network predicts, with the "
+        alt="Left: the plane colored orange or blue by the class the network predicts, with the "
             "training points as filled and the test points as hollow markers. Right: the train and "
             "test loss against the epoch, on a logarithmic scale.",
         dpi=90, static_dpi=72)
