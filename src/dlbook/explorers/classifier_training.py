@@ -22,6 +22,7 @@ The overfitting explorer and the playground measure and stop differently
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,7 @@ def mark_diverged(ax, note, diverged_at: int | None):
     return note
 
 
-class CurvesDrawing:
+class CurvesDrawing(ABC):
     """One reusable figure of loss and accuracy curves against the epoch, updated in place.
 
     A subclass lays the figure out in ``_build`` (once, on the first call), setting
@@ -147,11 +148,13 @@ class CurvesDrawing:
         self.fig = None
         self.note = None
 
+    @abstractmethod
     def _build(self) -> None:
-        raise NotImplementedError
+        """Lay the figure out (see the class docstring)."""
 
+    @abstractmethod
     def _titles(self, state: Any) -> None:
-        raise NotImplementedError
+        """Write the figure's titles for `state`."""
 
     def __call__(self, state: Any):
         if self.fig is None:
