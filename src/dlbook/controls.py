@@ -16,16 +16,32 @@ Every control also takes two keyword arguments:
   other controls have one of these values (momentum α only for Momentum). It is
   grayed out otherwise, and its value is then taken as its default, so the
   settings that differ only in it share one result.
+
+In a training explorer a control is also *hot* or *cold*: a hot control
+(learning rate, momentum α, dropout rate, weight decay λ) is applied to the
+running training at the next step, a cold one (architecture, data,
+initialization) starts training again. ``hot=True``/``False`` says which;
+left ``None``, the explorer decides by the control's name (see `dlbook.hot`).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Slider", "LogSlider", "Choice", "Toggle", "Control", "active"]
+
+
+def _finite(label: str, value: Any) -> float:
+    """`value` as a float, or a ValueError naming the control: NaN, inf, text and bools are not settings."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"Invalid value for {label!r}: {value!r} (expected a finite number)")
+    return float(value)
 
 
 def _round(value: float) -> float:
@@ -35,10 +51,11 @@ def _round(value: float) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class _Control:
-    """What all controls share: which values the website precomputes, and when the control matters."""
+    """What all controls share: which values the website precomputes, when the control matters, and if it is hot."""
 
     static: Sequence[Any] | None = None
     when: Mapping[str, Sequence[Any]] | None = field(default=None, hash=False)
+    hot: bool | None = None
 
 
 def active(control: _Control, values: Mapping[str, Any]) -> bool:
@@ -76,7 +93,7 @@ class Slider(_Control):
         return [self.snap(self.min + i * self.step) for i in range(count)]
 
     def snap(self, value: float) -> float | int:
-        i = round((min(max(float(value), self.min), self.max) - self.min) / self.step)
+        i = round((min(max(_finite(self.label, value), self.min), self.max) - self.min) / self.step)
         snapped = _round(min(self.min + i * self.step, self.max))
         return int(snapped) if self.integer else snapped
 
@@ -131,6 +148,7 @@ class LogSlider(_Control):
         return ([0.0] if self.zero else []) + sorted(kept)
 
     def snap(self, value: float) -> float:
+        value = _finite(self.label, value)
         stops = self.options()
         positive = [s for s in stops if s > 0]
         if value <= 0 or (self.zero and value < positive[0] / 2):
@@ -199,6 +217,9 @@ class Toggle(_Control):
         return [False, True]
 
     def snap(self, value: Any) -> bool:
+        # True/False (NumPy's too) or 1/0; bool("off") would be True, so text is refused.
+        if not (isinstance(value, (numbers.Real, np.bool_)) and value in (0, 1)):
+            raise ValueError(f"Invalid value for {self.label!r}: {value!r} (expected True or False)")
         return bool(value)
 
     def static_values(self) -> list[bool]:

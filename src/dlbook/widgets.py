@@ -17,6 +17,7 @@ notebooks) it writes a self-contained HTML block of precomputed images
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 from collections import OrderedDict
@@ -247,6 +248,8 @@ class TrainingExplorer(_Base):
 
     def advance(self, state: Any, n: int) -> Any:
         """Train `n` more epochs, stopping early at `max_epochs` or where the loss diverges."""
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"Invalid number of epochs: {n!r} (expected an integer >= 0)")
         n = min(n, self.max_epochs - state.epoch)
         if n <= 0 or state.diverged_at is not None:
             return state
