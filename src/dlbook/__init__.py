@@ -10,8 +10,12 @@ One concept per module (see docs/ARCHITECTURE.md):
     init        normal, xavier, he
     optim       SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam
     schedules   learning-rate schedules: StepLR, CosineAnnealingLR
+    rnn         recurrent layers over sequences: RNN, LSTM, GRU
+    time_layers Embedding, TimeLinear, TimeSoftmaxCrossEntropy (every time step)
+    clipping    clip_grad_norm: gradient clipping by the global norm
     gradcheck   numerical gradients and gradient checks
     data        digits, MNIST, 2-D toy sets, splits, mini-batches, augmentation
+    sequences   generated sequences: noisy sines, delayed recall, addition text
     train       the training loop, accuracy, early stopping
     surfaces    functions to watch optimizers on
     show        show(obj): the package's own source, in a notebook
@@ -21,12 +25,14 @@ Importing `dlbook` loads NumPy only; the figure and explorer modules
 ipywidgets when they are imported themselves.
 """
 
-from . import conv, data, functional, gradcheck, init, layers, losses, model, optim, schedules, surfaces, train
+from . import (clipping, conv, data, functional, gradcheck, init, layers, losses, model, optim, rnn, schedules,
+               sequences, surfaces, time_layers, train)
+from .clipping import clip_grad_norm
 from .show import show
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "conv", "data", "functional", "gradcheck", "init", "layers", "losses", "model", "optim",
-    "schedules", "surfaces", "train", "show", "__version__",
+    "clipping", "conv", "data", "functional", "gradcheck", "init", "layers", "losses", "model", "optim",
+    "rnn", "schedules", "sequences", "surfaces", "time_layers", "train", "clip_grad_norm", "show", "__version__",
 ]
