@@ -5,6 +5,7 @@ a = [1, 4], and every test starts from w = [2, 1]. Each expected value below is 
 rule worked through with the numbers written out in the comments.
 """
 
+import copy
 import math
 import re
 
@@ -317,3 +318,82 @@ def test_cosine_annealing_lr():
     for _ in range(5):
         sched.step()
     assert opt.lr == pytest.approx(0.05) and sched.epoch == 5
+
+
+# ---------------------------------------------- issue 18: hostile and clumsy use --
+
+ALL_OPTIMIZERS = [SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam]
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+@pytest.mark.parametrize("bad_grads", [
+    {"a": np.ones(2), "b": np.array(["x", "y"])},  # text
+    {"a": np.ones(2), "b": np.array([1 + 1j, 2])},  # complex: the imaginary part would be dropped
+    {"a": np.ones(2), "b": np.array([None, None])},  # objects
+], ids=["text", "complex", "object"])
+def test_a_failed_step_changes_nothing(make, bad_grads):
+    opt = make(lr=0.1, weight_decay=0.1, max_norm=1.0)
+    params = {"a": np.ones(2), "b": np.ones(2)}
+    opt.step(params, {"a": np.ones(2), "b": np.ones(2)})  # some state to keep
+    before = {k: v.copy() for k, v in params.items()}
+    state = {k: copy.deepcopy(v) for k, v in vars(opt).items()}
+    with pytest.raises(ValueError, match=r"grads\['b'\] must hold real numbers"):
+        opt.step(params, bad_grads)
+    for key in params:
+        np.testing.assert_array_equal(params[key], before[key])
+    for name, value in vars(opt).items():
+        if isinstance(value, dict):
+            assert value.keys() == state[name].keys()
+            for key in value:
+                np.testing.assert_array_equal(value[key], state[name][key])
+        else:
+            assert value == state[name]
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+def test_a_read_only_parameter_is_refused_before_any_update(make):
+    params = {"a": np.ones(2), "b": np.ones(2)}
+    params["b"].flags.writeable = False
+    with pytest.raises(ValueError, match=r"params\['b'\] is read-only"):
+        make(lr=0.1).step(params, {"a": np.ones(2), "b": np.ones(2)})
+    np.testing.assert_array_equal(params["a"], [1.0, 1.0])
+
+
+ASSIGNMENTS = [
+    (SGD, "weight_decay", math.nan, "Invalid weight_decay value: nan"),
+    (Adam, "weight_decay", -1.0, "Invalid weight_decay value: -1.0"),
+    (SGD, "max_norm", 0.0, "Invalid max_norm value: 0.0"),
+    (SGD, "max_norm", math.inf, "Invalid max_norm value: inf"),
+    (SGD, "lr", "0.1", "Invalid learning rate: '0.1'"),
+    (Momentum, "momentum", 5, "Invalid momentum value: 5"),
+    (Nesterov, "momentum", math.nan, "Invalid momentum value: nan"),
+    (Momentum, "momentum", None, "Invalid momentum value: None"),
+    (RMSProp, "alpha", 1.0, "Invalid alpha value: 1.0"),
+    (AdaGrad, "eps", -1.0, "Invalid epsilon value: -1.0"),
+    (RMSProp, "eps", math.inf, "Invalid epsilon value: inf"),
+    (Adam, "eps", math.nan, "Invalid epsilon value: nan"),
+    (Adam, "betas", (0.9, 1.5), "Invalid beta parameter at index 1: 1.5"),
+    (Adam, "betas", (0.9,), "Invalid betas value: (0.9,)"),
+    (Adam, "betas", 0.9, "Invalid betas value: 0.9"),
+]
+
+
+@pytest.mark.parametrize(("make", "name", "value", "message"), ASSIGNMENTS,
+                         ids=[f"{m.__name__}.{n}={v!r}" for m, n, v, _ in ASSIGNMENTS])
+def test_every_hyperparameter_is_checked_on_assignment(make, name, value, message):
+    opt = make(lr=0.1)
+    before = getattr(opt, name)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        setattr(opt, name, value)
+    assert getattr(opt, name) == before
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(**{name: value})
+
+
+def test_valid_assignments_take_effect():
+    opt = Adam(lr=0.1)
+    opt.betas, opt.eps, opt.weight_decay, opt.max_norm = [0.5, 0.25], 1e-6, 0.01, None
+    assert opt.betas == (0.5, 0.25) and opt.eps == 1e-6 and opt.weight_decay == 0.01 and opt.max_norm is None
+    momentum = Momentum(lr=0.1)
+    momentum.momentum = np.float32(0.5)
+    assert momentum.momentum == 0.5 and type(momentum.momentum) is float

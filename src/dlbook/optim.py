@@ -31,6 +31,7 @@ live in `dlbook.schedules`.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -38,33 +39,87 @@ import numpy as np
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
 
 
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real)
+
+
+def _shown(value) -> object:
+    """A number as itself (0.1, nan), anything else quoted ('0.1', None), for error messages."""
+    return value if _is_real(value) else repr(value)
+
+
 def _check_nonnegative(name: str, value: float) -> float:
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"Invalid {name} value: {value}")
+    if not (_is_real(value) and math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"Invalid {name} value: {_shown(value)}")
     return float(value)
 
 
 def _check_fraction(name: str, value: float) -> float:
     """A coefficient in [0, 1): momentum, alpha, a beta. NaN fails the comparison too."""
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"Invalid {name} value: {value}")
+    if not (_is_real(value) and 0.0 <= value < 1.0):
+        raise ValueError(f"Invalid {name} value: {_shown(value)}")
     return float(value)
 
 
-def _check_matching(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-    """Check every key and shape before any update, so a bad call changes nothing."""
+def _check_lr(value: float) -> float:
+    if not (_is_real(value) and math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"Invalid learning rate: {_shown(value)}")
+    return float(value)
+
+
+def _check_max_norm(value: float | None) -> float | None:
+    if value is not None and not (_is_real(value) and math.isfinite(value) and value > 0.0):
+        raise ValueError(f"Invalid max_norm value: {_shown(value)}")
+    return None if value is None else float(value)
+
+
+def _check_betas(betas: tuple[float, float]) -> tuple[float, float]:
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise ValueError(f"Invalid betas value: {_shown(betas)} (expected two numbers)")
+    for i, beta in enumerate(betas):
+        if not (_is_real(beta) and 0.0 <= beta < 1.0):
+            raise ValueError(f"Invalid beta parameter at index {i}: {_shown(beta)}")
+    return float(betas[0]), float(betas[1])
+
+
+# Every hyperparameter, checked whenever it is assigned: in __init__, and later by a schedule
+# or a reader's live slider. Each check returns the value to store (a float) or raises.
+_HYPERPARAMETER_CHECKS = {
+    "lr": _check_lr,
+    "weight_decay": lambda value: _check_nonnegative("weight_decay", value),
+    "max_norm": _check_max_norm,
+    "momentum": lambda value: _check_fraction("momentum", value),
+    "alpha": lambda value: _check_fraction("alpha", value),
+    "eps": lambda value: _check_nonnegative("epsilon", value),
+    "betas": _check_betas,
+}
+
+
+def _checked_grads(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Check every key, array and gradient before any update, so a bad call changes nothing.
+
+    Returns each gradient as an array of its parameter's dtype (the caller's own array when it
+    already is one: read only).
+    """
     if params.keys() != grads.keys():
         only_params = sorted(params.keys() - grads.keys())
         only_grads = sorted(grads.keys() - params.keys())
         raise ValueError(f"params and grads must have the same keys; only in params: {only_params}, "
                          f"only in grads: {only_grads}")
+    checked = {}
     for key, w in params.items():
         if not (isinstance(w, np.ndarray) and np.issubdtype(w.dtype, np.floating)):
             raise TypeError(f"params[{key!r}] must be a floating-point np.ndarray (it is updated in "
                             f"place), got {type(w).__name__} {getattr(w, 'dtype', '')}")
-        g_shape = np.shape(grads[key])
-        if g_shape != w.shape:
-            raise ValueError(f"grads[{key!r}] has shape {g_shape}, but params[{key!r}] has shape {w.shape}")
+        if not w.flags.writeable:
+            raise ValueError(f"params[{key!r}] is read-only; the optimizer updates it in place")
+        g = np.asarray(grads[key])
+        if g.dtype.kind not in "biuf":  # text, complex or objects would fail, or lose a part, mid-step
+            raise ValueError(f"grads[{key!r}] must hold real numbers, got dtype {g.dtype}")
+        if g.shape != w.shape:
+            raise ValueError(f"grads[{key!r}] has shape {g.shape}, but params[{key!r}] has shape {w.shape}")
+        checked[key] = g.astype(w.dtype, copy=False)
+    return checked
 
 
 def _state(store: dict[str, np.ndarray], key: str, w: np.ndarray) -> np.ndarray:
@@ -88,7 +143,9 @@ class Optimizer(ABC):
 
     Args:
         lr (float): learning rate, finite and >= 0. It may be reassigned between
-            steps (checked on every assignment); the schedules do exactly that.
+            steps; the schedules do exactly that. Every hyperparameter (lr, weight_decay,
+            max_norm, and momentum, alpha, eps, betas in the subclasses) is checked on
+            every assignment, not only here.
         weight_decay (float, default 0.0): coupled L2 coefficient, >= 0.
         max_norm (float | None, default None): bound, > 0, on the L2 norm of each
             unit's incoming weights (parameters with ndim >= 2 only); None: no bound.
@@ -96,20 +153,13 @@ class Optimizer(ABC):
 
     def __init__(self, lr: float, *, weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         self.lr = lr
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        if max_norm is not None and not (math.isfinite(max_norm) and max_norm > 0.0):
-            raise ValueError(f"Invalid max_norm value: {max_norm}")
-        self.max_norm = None if max_norm is None else float(max_norm)
+        self.weight_decay = weight_decay
+        self.max_norm = max_norm
 
-    @property
-    def lr(self) -> float:
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        if not (math.isfinite(value) and value >= 0.0):
-            raise ValueError(f"Invalid learning rate: {value}")
-        self._lr = float(value)
+    def __setattr__(self, name: str, value) -> None:
+        """Check a hyperparameter (lr, momentum, betas, ...) on every assignment, not only in __init__."""
+        check = _HYPERPARAMETER_CHECKS.get(name)
+        super().__setattr__(name, value if check is None else check(value))
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Take one step: update every array in `params` IN PLACE; `grads` is left unchanged.
@@ -118,9 +168,9 @@ class Optimizer(ABC):
             params (dict[str, np.ndarray]): the parameters, floating-point arrays of any shape.
             grads (dict[str, np.ndarray]): dL/dparam for each key, same shapes.
         """
-        _check_matching(params, grads)
+        checked = _checked_grads(params, grads)  # every check first: a failed step changes nothing
         for key, w in params.items():
-            g = np.asarray(grads[key], dtype=w.dtype)  # may be the caller's array: read only
+            g = checked[key]  # may be the caller's array: read only
             if self.weight_decay:
                 g = g + w.dtype.type(self.weight_decay) * w  # a new array
             self._update(key, w, g)
@@ -171,7 +221,7 @@ class Momentum(Optimizer):
     def __init__(self, lr: float = 0.01, *, momentum: float = 0.9,
                  weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         super().__init__(lr, weight_decay=weight_decay, max_norm=max_norm)
-        self.momentum = _check_fraction("momentum", momentum)
+        self.momentum = momentum
         self.v: dict[str, np.ndarray] = {}
 
     def _update(self, key: str, w: np.ndarray, g: np.ndarray) -> None:
@@ -220,7 +270,7 @@ class AdaGrad(Optimizer):
     def __init__(self, lr: float = 0.01, *, eps: float = 1e-10,
                  weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         super().__init__(lr, weight_decay=weight_decay, max_norm=max_norm)
-        self.eps = _check_nonnegative("epsilon", eps)
+        self.eps = eps
         self.h: dict[str, np.ndarray] = {}
 
     def _update(self, key: str, w: np.ndarray, g: np.ndarray) -> None:
@@ -245,8 +295,8 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 0.01, *, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         super().__init__(lr, weight_decay=weight_decay, max_norm=max_norm)
-        self.alpha = _check_fraction("alpha", alpha)
-        self.eps = _check_nonnegative("epsilon", eps)
+        self.alpha = alpha
+        self.eps = eps
         self.h: dict[str, np.ndarray] = {}
 
     def _update(self, key: str, w: np.ndarray, g: np.ndarray) -> None:
@@ -278,13 +328,8 @@ class Adam(Optimizer):
     def __init__(self, lr: float = 0.001, *, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         super().__init__(lr, weight_decay=weight_decay, max_norm=max_norm)
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas value: {betas} (expected two numbers)")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = _check_nonnegative("epsilon", eps)
+        self.betas = betas
+        self.eps = eps
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
         self.t: dict[str, int] = {}
