@@ -2,6 +2,8 @@
 
 * `check_nor(w, b)`: do these weights and bias make a perceptron compute NOR?
 * `check_gate(fn, gate)`: does ``fn(x)`` compute a logic gate (e.g. "XNOR") on all four inputs?
+  XOR and XNOR must also be *built from* the chapter's gates: the checker wraps the gate
+  functions ``fn`` calls (``AND``, ``NAND``, ``OR``, ``NOR``, ``XOR``) and counts the calls.
 * `check_sigmoid(fn)`, `check_sigmoid_grad(fn)`: the sigmoid and its derivative, including at ±1000.
 * `check_forward(fn)`: a two-layer forward pass ``softmax(sigmoid(x W1 + b1) W2 + b2)`` against `dlbook`.
 """
@@ -14,11 +16,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from dlbook import functional as F
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
 from dlbook.layers import Linear, Sigmoid
 from dlbook.model import Sequential
 
-__all__ = ["GATES", "INPUTS", "check_nor", "check_gate", "check_sigmoid", "check_sigmoid_grad",
+__all__ = ["GATES", "GATE_NAMES", "INPUTS", "check_nor", "check_gate", "check_sigmoid", "check_sigmoid_grad",
            "check_forward"]
 
 INPUTS = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float64)  # (4, 2): rows (x1, x2)
@@ -31,17 +33,16 @@ GATES: dict[str, tuple[int, int, int, int]] = {
     "XOR": (0, 1, 1, 0),
     "XNOR": (1, 0, 0, 1),
 }
+# The gate functions a reader builds XOR and XNOR from, by these names in the reader's notebook.
+GATE_NAMES = ("AND", "NAND", "OR", "NOR", "XOR")
 
 
 def _as_bit(value, what: str) -> int:
     """The reader's output as 0 or 1, or a `Mismatch` saying why it is not one."""
-    array = np.asarray(value)
+    array = as_numbers(value, what)
     if array.size != 1:
         raise Mismatch(f"{what} should be a single number (0 or 1), got shape {array.shape}: {value!r}")
-    try:
-        number = float(array.reshape(()))
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be 0 or 1, got {value!r}") from None
+    number = float(array.reshape(()))
     if number not in (0.0, 1.0):
         raise Mismatch(f"{what} should be 0 or 1, got {number:g}")
     return int(number)
@@ -74,10 +75,9 @@ def check_nor(w, b) -> CheckResult:
 
     def numbers() -> tuple[np.ndarray, float]:
         try:
-            weights = np.asarray(w, dtype=np.float64)
-            bias = np.asarray(b, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise Mismatch(f"w and b should be numbers, got w = {w!r}, b = {b!r}") from None
+            weights, bias = as_numbers(w, "w"), as_numbers(b, "b")
+        except Mismatch as mismatch:
+            raise Mismatch(f"w and b should be numbers, got w = {w!r}, b = {b!r} ({mismatch})") from None
         if weights.shape != (2,):
             raise Mismatch(f"w should hold two weights, shape (2,), got shape {weights.shape}")
         if bias.size != 1:
@@ -92,7 +92,79 @@ def check_nor(w, b) -> CheckResult:
                                          "NOR's truth table": table})
 
 
-def check_gate(fn: Callable[[np.ndarray], object], gate: str | Mapping) -> CheckResult:
+def _truth_table(table: Mapping) -> tuple[int, ...]:
+    """A truth table ``{(x1, x2): y}`` as the outputs for the rows of INPUTS, or a `Mismatch` saying what is off."""
+    outputs: dict[tuple[int, int], int] = {}
+    for key, value in table.items():
+        try:
+            row = tuple(int(v) for v in key)
+        except (TypeError, ValueError):
+            row = ()
+        if len(row) != 2 or not set(row) <= {0, 1} or any(float(v) != r for v, r in zip(key, row)):
+            raise Mismatch(f"the truth table's key {key!r} is not an input (x1, x2) with x1, x2 in {{0, 1}}")
+        outputs[row] = _as_bit(value, f"the truth table's output for {key!r}")
+    missing = [_row(x) for x in INPUTS if (int(x[0]), int(x[1])) not in outputs]
+    if missing:
+        raise Mismatch(f"the truth table has no output for x = {', '.join(missing)}: give y for all four "
+                       "inputs (0, 0), (1, 0), (0, 1), (1, 1)")
+    return tuple(outputs[(int(x[0]), int(x[1]))] for x in INPUTS)
+
+
+class _GatesWatched:
+    """While active, the gates in ``fn``'s globals are replaced by wrappers that count calls (or lie).
+
+    ``mode`` "count" passes every call through; "zeros" and "ones" return zeros or ones of the
+    gate's own output shape, to see whether ``fn``'s answer comes out of the gates at all.
+    """
+
+    def __init__(self, fn: Callable, mode: str = "count"):
+        namespace = getattr(fn, "__globals__", {})
+        self.namespace, self.mode, self.calls = namespace, mode, 0
+        self.originals = {name: namespace[name] for name in GATE_NAMES
+                          if callable(namespace.get(name)) and namespace[name] is not fn}
+
+    def _wrap(self, gate: Callable) -> Callable:
+        def watched(*args, **kwargs):
+            self.calls += 1
+            out = gate(*args, **kwargs)
+            if self.mode == "count":
+                return out
+            return np.full_like(np.asarray(out, dtype=np.float64), 0.0 if self.mode == "zeros" else 1.0)
+        return watched
+
+    def __enter__(self) -> "_GatesWatched":
+        for name, gate in self.originals.items():
+            self.namespace[name] = self._wrap(gate)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.namespace.update(self.originals)
+
+
+def _built_from_gates(fn: Callable, name: str) -> None:
+    """Raise `Mismatch` unless fn calls the chapter's gates and its answer is what they return."""
+    for x in INPUTS:
+        with _GatesWatched(fn) as watched:
+            if not watched.originals:
+                raise Mismatch(f"build {name} from the chapter's gates ({', '.join(GATE_NAMES)}): none of "
+                               "them is defined where your function is")
+            fn(x.copy())
+        if watched.calls < 2:  # one gate alone cannot compute XOR or XNOR
+            calls = "no gate" if watched.calls == 0 else "only one gate"
+            raise Mismatch(f"for x = {_row(x)} your {name} calls {calls}; build it from the gates "
+                           f"{', '.join(watched.originals)}, without new weights or comparisons of the inputs")
+    outputs = {}
+    for mode in ("zeros", "ones"):
+        with _GatesWatched(fn, mode):
+            outputs[mode] = [_as_bit(fn(x.copy()), f"the output for x = {_row(x)}") for x in INPUTS]
+    if outputs["zeros"] != [0] * 4 or outputs["ones"] != [1] * 4:
+        raise Mismatch(f"your {name} calls the gates, but its answer is not what the last gate returns "
+                       "(it stays the same, or is flipped, when the gates answer differently); make the "
+                       "last step a gate too (NOT a is NAND(a, a))")
+
+
+def check_gate(fn: Callable[[np.ndarray], object], gate: str | Mapping, *,
+               from_gates: bool | None = None) -> CheckResult:
     """Check that ``fn(x)`` computes a logic gate for each input x = (x1, x2) in {0, 1}².
 
     Args:
@@ -100,17 +172,31 @@ def check_gate(fn: Callable[[np.ndarray], object], gate: str | Mapping) -> Check
             and returns 0 or 1.
         gate: a name from `GATES` ("AND", "NAND", "OR", "NOR", "XOR", "XNOR"), or a
             truth table ``{(x1, x2): y}``.
+        from_gates: whether ``fn`` must be built from the gate functions named in
+            `GATE_NAMES` (found in ``fn``'s globals, the notebook); by default only for
+            XOR and XNOR, which no single perceptron computes. The checker then wraps
+            those functions while it calls ``fn``: ``fn`` must call them, and its answer
+            must be what the last of them returns.
     Returns:
         A `CheckResult`; it names each input on which ``fn`` is wrong.
     """
     if isinstance(gate, str):
         if gate.upper() not in GATES:
             raise ValueError(f"Unknown gate {gate!r}; choose one of {list(GATES)} or pass a truth table")
-        name, expected = gate.upper(), GATES[gate.upper()]
+        name = gate.upper()
+
+        def expected() -> tuple[int, ...]:
+            return GATES[name]
     else:
         name = "the truth table"
-        expected = tuple(int(gate[(int(x[0]), int(x[1]))]) for x in INPUTS)
-    return run_checks(name, {f"{name}'s truth table": lambda: _check_rows(fn, expected, name)})
+
+        def expected() -> tuple[int, ...]:
+            return _truth_table(gate)
+    label = name if name == "the truth table" else f"{name}'s truth table"
+    checks = {label: lambda: _check_rows(fn, expected(), name)}
+    if from_gates if from_gates is not None else name in ("XOR", "XNOR"):
+        checks[f"{name} built from the gates"] = lambda: _built_from_gates(fn, name)
+    return run_checks(name, checks)
 
 
 def _quiet_call(fn: Callable, x: np.ndarray, what: str):
@@ -133,10 +219,7 @@ def _quiet_call(fn: Callable, x: np.ndarray, what: str):
 def _expect_values(got, expected: np.ndarray, x: np.ndarray, name: str, *,
                    rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Raise `Mismatch` naming the input x where ``got`` is furthest from ``expected``."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{name} should return numbers, got {got!r}") from None
+    got = as_numbers(got, f"{name}(x)")
     if got.shape != expected.shape:
         raise Mismatch(f"{name}(x) should have x's shape {expected.shape}, got {got.shape}")
     wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)  # NaN counts as wrong
@@ -144,8 +227,8 @@ def _expect_values(got, expected: np.ndarray, x: np.ndarray, name: str, *,
         error = np.where(wrong, np.nan_to_num(np.abs(got - expected), nan=np.inf), -1.0)
         i = int(np.argmax(error))
         count = f" ({wrong.sum()} of {wrong.size} wrong)" if wrong.sum() > 1 else ""
-        raise Mismatch(f"{name}({x.flat[i]:g}) should be {expected.flat[i]:.6g}, "
-                       f"got {got.flat[i]:.6g}{count}")
+        want, have = distinct_numbers(expected.flat[i], got.flat[i])
+        raise Mismatch(f"{name}({x.flat[i]:g}) should be {want}, got {have}{count}")
 
 
 def _activation_checks(fn: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndarray], np.ndarray],
@@ -247,14 +330,14 @@ def check_forward(fn: Callable[..., np.ndarray]) -> CheckResult:
             try:
                 expect_close(got, expected, what="the output")
             except Mismatch as mismatch:
-                hint = _diagnose(np.asarray(got, dtype=np.float64), x, W1, b1, W2, b2) \
+                hint = _diagnose(as_numbers(got, "the output"), x, W1, b1, W2, b2) \
                     if np.shape(got) == expected.shape else ""
                 raise Mismatch(f"{mismatch}{hint}") from None
         return check
 
     def rows_sum_to_one() -> None:
         x = rng.normal(size=(5, D))
-        sums = np.asarray(fn(x, W1.copy(), b1.copy(), W2.copy(), b2.copy()), dtype=np.float64).sum(axis=-1)
+        sums = as_numbers(fn(x, W1.copy(), b1.copy(), W2.copy(), b2.copy()), "the output").sum(axis=-1)
         expect_close(sums, np.ones(5), what="the row sums")
 
     return run_checks("two-layer forward pass", {
