@@ -115,6 +115,8 @@ def as_numbers(value, what: str) -> np.ndarray:
         if np.iscomplexobj(array) or (array.dtype == object and any(isinstance(v, complex) for v in array.flat)):
             raise Mismatch(f"{what} should be real numbers, got complex numbers "
                            f"(e.g. {complex(array.flat[0])}); the answer must be real")
+        if array.dtype.kind in "USV" or (array.dtype == object and any(v is None for v in array.flat)):
+            raise TypeError  # text, bytes or None: np.asarray would turn "1.5" into 1.5 and None into nan
         return np.asarray(array, dtype=np.float64)
     except Mismatch:
         raise

@@ -17,20 +17,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, expect_close, run_checks
 
 __all__ = ["check_numerical_gradient", "check_sgd_epoch", "check_largest_stable_lr", "reference_sgd_epoch",
            "sgd_problem"]
 
 
 # ------------------------------------------------------------ numerical gradient --
-
-def _as_array(got, what: str) -> np.ndarray:
-    try:
-        return np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be an array of numbers, got {got!r}") from None
-
 
 def _first_change(before: np.ndarray, after: np.ndarray) -> str:
     """Where x was changed, with both values in full precision (a last-digit change matters)."""
@@ -43,8 +36,10 @@ def check_numerical_gradient(fn: Callable) -> CheckResult:
     """Check a central-difference gradient ``fn(f, x, h=1e-4) -> grad``.
 
     ``f(x)`` returns a number; ``grad`` must have x's shape, with
-    ``grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)``; x may be changed during
-    the call but must hold exactly its original values afterwards.
+    ``grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)``. As the exercise asks, x
+    itself is changed one element at a time (f must be called with x, not with a
+    copy: a network's weights are too many to copy for every element), and
+    afterwards x must hold exactly its original values.
 
     Checks: a vector and a matrix, against gradients known exactly; a cubic,
     where a forward difference is visibly wrong; that the given h is used; and
@@ -53,11 +48,22 @@ def check_numerical_gradient(fn: Callable) -> CheckResult:
 
     def call(f, x, **kwargs) -> np.ndarray:
         before = x.copy()
-        got = fn(f, x, **kwargs)
+        others = []  # how often f was called with an array that is not x (a copy)
+
+        def watched(v):
+            if not (isinstance(v, np.ndarray) and np.shares_memory(v, x)):
+                others.append(v)
+            return f(v)
+
+        got = fn(watched, x, **kwargs)
+        if others:
+            raise Mismatch(f"f was called {len(others)} time(s) with a copy of x, not with x itself: "
+                           "do not copy x for every element; change x[i] in place, call f(x), and put "
+                           "x[i] back")
         if not np.array_equal(x, before):
             raise Mismatch(f"x changed: {_first_change(before, x)}. Save x[i] before changing it and "
                            "put that saved value back (x[i] + h - h can round to a different number)")
-        return _as_array(got, "the gradient")
+        return as_numbers(got, "the gradient")
 
     def sum_of_squares() -> None:
         x = np.array([3.0, -4.0, 0.5])
@@ -145,6 +151,19 @@ def reference_sgd_epoch(w: np.ndarray, grad_fn: Callable, x: np.ndarray, y: np.n
     return w
 
 
+def _samples(xb: np.ndarray, x: np.ndarray) -> list[int] | None:
+    """Which rows of x the batch xb holds, in xb's order (None if some row of xb is not a row of x)."""
+    if xb.ndim != 2 or xb.shape[1] != x.shape[1]:
+        return None
+    found = []
+    for row in xb:
+        matches = np.flatnonzero((x == row).all(axis=1))
+        if len(matches) == 0:
+            return None
+        found.append(int(matches[0]))  # the rows of the problem's x are distinct
+    return found
+
+
 def check_sgd_epoch(fn: Callable) -> CheckResult:
     """Check one epoch of mini-batch SGD ``fn(w, grad_fn, x, y, *, lr, batch_size, order) -> new w``.
 
@@ -152,7 +171,9 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
     order, so there is one right answer. The checker watches every call the reader's function makes
     to ``grad_fn`` (which samples, which w) and compares the result with `reference_sgd_epoch`, for
     batches of 4 (so the last batch has 2 samples), 1 (stochastic) and 10 (the full batch: one step
-    of gradient descent). It also checks that the caller's ``w`` is left unchanged.
+    of gradient descent). The rows within a batch may come in any order (the mean gradient does not
+    depend on it), but each batch must hold the right samples with their own targets. It also
+    checks that the caller's ``w`` is left unchanged.
     """
     w0, x, y, grad_fn, order = sgd_problem()
     lr = 0.1
@@ -172,7 +193,7 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
         if not np.array_equal(w, w0):
             raise Mismatch(f"the w passed in changed from {w0.tolist()} to {np.round(w, 6).tolist()}: "
                            "return a new array (w = w - lr * g), do not update it in place")
-        got = _as_array(got, "the returned parameters")
+        got = as_numbers(got, "the returned parameters")
         expected_batches = [order[s:s + batch_size] for s in range(0, N, batch_size)]
         if len(calls) != len(expected_batches):
             last = f", the last of {N % batch_size}" if N % batch_size else ""
@@ -180,15 +201,18 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
                            f"({N} samples, batches of {batch_size}{last})")
         w_expected = w0.copy()
         for k, ((w_seen, xb, yb), idx) in enumerate(zip(calls, expected_batches), start=1):
-            if xb.shape != x[idx].shape or not np.array_equal(xb, x[idx]):
+            # A batch is a set of samples: the order of its rows does not change the mean gradient.
+            seen = _samples(xb, x)
+            if seen is None or sorted(seen) != sorted(idx.tolist()):
                 start = (k - 1) * batch_size
-                unshuffled = x[start:start + batch_size]
+                unshuffled = list(range(start, min(start + batch_size, N)))
                 hint = (" (in their stored order: take them in the order given by `order`)"
-                        if np.array_equal(xb, unshuffled) else "")
+                        if seen is not None and sorted(seen) == unshuffled else "")
                 raise Mismatch(f"update {k}: grad_fn got the wrong samples{hint}; expected "
                                f"order[{start}:{start + len(idx)}] = {idx.tolist()}")
-            if not np.array_equal(yb, y[idx]):
-                raise Mismatch(f"update {k}: the targets passed to grad_fn are not y of the samples {idx.tolist()}")
+            if yb.shape != (len(seen),) or not np.array_equal(yb, y[seen]):
+                raise Mismatch(f"update {k}: the targets passed to grad_fn are not y of the samples "
+                               f"{seen}, in the same order as their rows of x")
             if not np.allclose(w_seen, w_expected, rtol=1e-12, atol=1e-12):
                 raise Mismatch(f"update {k}: grad_fn got w = {np.round(w_seen, 6).tolist()}, expected the "
                                f"w after the previous updates, {np.round(w_expected, 6).tolist()}")
@@ -229,13 +253,12 @@ def check_largest_stable_lr(fn: Callable) -> CheckResult:
 
     def at(a: float) -> Callable[[], None]:
         def check() -> None:
-            got = fn(a)
-            try:
-                lr = float(got)
-            except (TypeError, ValueError):
-                raise Mismatch(f"should return a number, got {got!r}") from None
+            got = as_numbers(fn(a), "the learning rate")
+            if got.size != 1:
+                raise Mismatch(f"should return one number, got an array of shape {got.shape}")
+            lr = float(got.reshape(()))
             if not (math.isfinite(lr) and lr > 0):
-                raise Mismatch(f"should return a positive learning rate, got {got!r}")
+                raise Mismatch(f"should return a positive learning rate, got {lr!r}")
             below, above = _descend(a, 0.98 * lr), _descend(a, 1.02 * lr)
             if below > 1e-3:
                 what = "blows up" if math.isinf(below) else f"has |x| = {below:.3g} after 2000 steps"
