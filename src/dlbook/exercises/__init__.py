@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["CheckResult", "Mismatch", "run_checks", "expect_close", "as_numbers", "call_on_copies",
-           "distinct_numbers"]
+           "distinct_numbers", "GRADCHECK_TOLERANCE", "GRADCHECK_TOLERANCE_TEXT"]
+
+# The largest relative error a gradient checker accepts. The chapter "Backpropagation" calls
+# about 1e-7 or less right, 1e-7 to 1e-4 suspicious; a correct float64 gradient gives about 1e-10.
+GRADCHECK_TOLERANCE = 1e-7
+GRADCHECK_TOLERANCE_TEXT = "1e-7"  # as the chapter writes it
 
 
 class Mismatch(Exception):
@@ -113,8 +118,10 @@ def as_numbers(value, what: str) -> np.ndarray:
     try:
         array = np.asarray(value)
         if np.iscomplexobj(array) or (array.dtype == object and any(isinstance(v, complex) for v in array.flat)):
+            numbers = [complex(v) for v in array.flat]
+            example = next((z for z in numbers if z.imag != 0), numbers[0] if numbers else 0j)
             raise Mismatch(f"{what} should be real numbers, got complex numbers "
-                           f"(e.g. {complex(array.flat[0])}); the answer must be real")
+                           f"(e.g. {example:.6g}); the answer must be real")
         if array.dtype.kind in "USV" or (array.dtype == object and any(v is None for v in array.flat)):
             raise TypeError  # text, bytes or None: np.asarray would turn "1.5" into 1.5 and None into nan
         return np.asarray(array, dtype=np.float64)

@@ -19,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from dlbook import functional as F
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import (GRADCHECK_TOLERANCE, GRADCHECK_TOLERANCE_TEXT, CheckResult, Mismatch, as_numbers, call_on_copies,
+                              distinct_numbers, expect_close, run_checks)
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 __all__ = ["check_log_softmax", "check_cross_entropy", "check_cross_entropy_grad"]
@@ -33,37 +34,31 @@ _LABELS = np.array([0, 2, 1, 1])  # (4,)
 _HUGE = np.array([[1000.0, 1001.0, 1002.0],
                   [-1000.0, 0.0, 1000.0]])  # (2, 3): exp overflows (or gives 0) without the max shift
 _HUGE_LABELS = np.array([2, 0])  # the second row's true class has score 2000 below the best
+# (2, 3): rows of very different scale. Shifting by the maximum of the whole array (1000) instead
+# of each row's own leaves the second row at -2000 and below: exp gives 0 there, and log 0 = -inf.
+_SCALES = np.array([[1000.0, 999.0, 998.0],
+                    [-1000.0, -1001.0, -1002.0]])
+_SCALES_LABELS = np.array([0, 1])
+_PER_ROW = ("subtract EACH ROW's maximum (max over axis=-1, keepdims=True), not the maximum of the "
+            "whole array")
 
 
 def _call(fn: Callable, *args: np.ndarray):
-    """Call the reader's function on copies, with NumPy's floating-point warnings off; check it left them alone."""
-    copies = [a.copy() for a in args]
-    with np.errstate(all="ignore"):
-        out = fn(*copies)
-    for original, copy in zip(args, copies):
-        if not np.array_equal(original, copy):
-            raise Mismatch("your function changed its input array; compute into a new array instead")
-    return out
+    """The reader's function on copies of scores (and y), NumPy's warnings off; it must leave them alone."""
+    return call_on_copies(fn, *args, names=("scores", "y"))
+
+
+def _numbers(value, what: str) -> np.ndarray:
+    return as_numbers(value, what)
 
 
 def _scalar(value, what: str) -> float:
     """The reader's loss as a float: a Python or NumPy number, or an array holding one number."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be a number, got {value!r}") from None
+    array = as_numbers(value, what)
     if array.size != 1:
         raise Mismatch(f"{what} should be one number (the mean over the batch), got an array of shape "
                        f"{array.shape}")
     return float(array.reshape(()))
-
-
-def _numbers(value, what: str) -> np.ndarray:
-    """The reader's result as a float64 array, or a `Mismatch` saying it is not numbers."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be numbers, got {value!r}") from None
 
 
 def _not_finite(got, what: str, hint: str) -> None:
@@ -112,6 +107,9 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
         _not_finite(got, "log_softmax of logits like 1000", "subtract each row's maximum before exp, "
                     "and take log of the sum, not of the softmax")
         expect_close(got, F.log_softmax(_HUGE), what="log_softmax([[1000, 1001, 1002], [-1000, 0, 1000]])")
+        got = _call(fn, _SCALES)
+        _not_finite(got, "log_softmax([[1000, 999, 998], [-1000, -1001, -1002]])", _PER_ROW)
+        expect_close(got, F.log_softmax(_SCALES), what="log_softmax([[1000, 999, 998], [-1000, -1001, -1002]])")
 
     def shift() -> None:
         got = _call(fn, _SCORES + 50.0)
@@ -167,6 +165,10 @@ def check_cross_entropy(fn: Callable[[np.ndarray, np.ndarray], float]) -> CheckR
                     "compute log_softmax with the max shift, not np.log(softmax(...))")
         expect_close(got, float(F.cross_entropy(_HUGE, _HUGE_LABELS)),
                      what="the loss for [[1000, 1001, 1002], [-1000, 0, 1000]] with y = [2, 0]")
+        got = _scalar(_call(fn, _SCALES, _SCALES_LABELS), "the loss")
+        _not_finite(got, "the loss for [[1000, 999, 998], [-1000, -1001, -1002]]", _PER_ROW)
+        expect_close(got, float(F.cross_entropy(_SCALES, _SCALES_LABELS)),
+                     what="the loss for [[1000, 999, 998], [-1000, -1001, -1002]] with y = [0, 1]")
 
     return run_checks("cross_entropy", {
         "one example": one_example,
@@ -194,7 +196,7 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], np.ndarray])
         x = scores.copy()
         numerical = numerical_gradient(lambda: F.cross_entropy(x, y), x)
         error = relative_error(got, numerical)
-        if error < 1e-6:
+        if error < GRADCHECK_TOLERANCE:
             return
         analytic = (F.softmax(scores) - np.eye(K)[y]) / N  # (N, K), the true gradient
         hints = [(N * analytic, f"it is {N} x too large: divide by the batch size N"),
@@ -204,15 +206,20 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], np.ndarray])
             if np.allclose(got, wrong):
                 raise Mismatch(hint)
         worst = np.unravel_index(np.argmax(np.abs(got - numerical)), got.shape)
+        numerical_text, yours = distinct_numbers(numerical[worst], got[worst], lambda v: f"{v:.6f}")
         raise Mismatch(f"the gradient check failed (relative error {error:.1e}, should be below "
-                       f"1e-6); at index {tuple(int(i) for i in worst)} the numerical gradient is "
-                       f"{numerical[worst]:.6f}, yours {got[worst]:.6f}")
+                       f"{GRADCHECK_TOLERANCE_TEXT}); at index {tuple(int(i) for i in worst)} the numerical gradient is "
+                       f"{numerical_text}, yours {yours}")
 
     def huge() -> None:
         got = _call(fn, _HUGE, _HUGE_LABELS)
         _not_finite(got, "the gradient for logits like 1000", "compute softmax with the max shift")
         expected = (F.softmax(_HUGE) - np.eye(3)[_HUGE_LABELS]) / len(_HUGE_LABELS)
         expect_close(got, expected, what="the gradient for [[1000, 1001, 1002], [-1000, 0, 1000]]")
+        got = _call(fn, _SCALES, _SCALES_LABELS)
+        _not_finite(got, "the gradient for [[1000, 999, 998], [-1000, -1001, -1002]]", _PER_ROW)
+        expected = (F.softmax(_SCALES) - np.eye(3)[_SCALES_LABELS]) / len(_SCALES_LABELS)
+        expect_close(got, expected, what="the gradient for [[1000, 999, 998], [-1000, -1001, -1002]]")
 
     rng = np.random.default_rng(7)
     random_scores = rng.normal(0.0, 2.0, size=(5, 4))  # (5, 4)
