@@ -16,47 +16,21 @@ to find by gradient checking.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 import numpy as np
 
 from dlbook import functional as F
-from dlbook.exercises import CheckResult, Mismatch, run_checks
+from dlbook.exercises import (GRADCHECK_TOLERANCE, GRADCHECK_TOLERANCE_TEXT, CheckResult, Mismatch, as_numbers,
+                              call_on_copies, distinct_numbers, run_checks)
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 __all__ = ["check_linear_backward", "check_sigmoid_backward", "check_two_layer_gradients",
            "two_layer_loss", "buggy_two_layer_gradients", "two_layer_problem", "TOLERANCE"]
 
-TOLERANCE = 1e-6  # largest relative error accepted; a correct float64 backward gives about 1e-10
-
-
-def _report(name: str, checks: dict[str, Callable[[], None]]) -> CheckResult:
-    """`run_checks`, each failure wrapped to fit a book page."""
-    result = run_checks(name, checks)
-    result.failures = [textwrap.fill(f, width=72, subsequent_indent="    ", break_long_words=False,
-                                     break_on_hyphens=False) for f in result.failures]
-    return result
-
-
-def _numbers(value, what: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be an array of numbers, got {value!r}") from None
-
-
-def _call(fn: Callable, *args):
-    """Call the reader's function on copies (NumPy warnings off) and make sure it left them alone."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else {k: v.copy() for k, v in a.items()} for a in args]
-    with np.errstate(all="ignore"):
-        out = fn(*copies)
-    for original, copy in zip(args, copies):
-        pairs = [(original, copy)] if isinstance(original, np.ndarray) else [
-            (original[k], copy[k]) for k in original]
-        if not all(np.array_equal(a, b) for a, b in pairs):
-            raise Mismatch("your function changed one of its input arrays; compute into new arrays instead")
-    return out
+# The largest relative error accepted: the chapter calls about 1e-7 or less right, 1e-7 to 1e-4
+# suspicious. A correct float64 backward pass gives about 1e-10 on these checks.
+TOLERANCE = GRADCHECK_TOLERANCE
 
 
 def _compare(got, numerical: np.ndarray, what: str, hints: dict[str, np.ndarray] | None = None, *,
@@ -66,7 +40,7 @@ def _compare(got, numerical: np.ndarray, what: str, hints: dict[str, np.ndarray]
     `hints` maps a description of a usual mistake to the array that mistake gives;
     `shape_hint` is added to the report of a wrong shape.
     """
-    got = _numbers(got, what)
+    got = as_numbers(got, what)
     if got.shape != numerical.shape:
         if got.ndim == 2 and got.shape == numerical.shape[::-1]:
             shape_hint = " (it is transposed)"
@@ -83,9 +57,10 @@ def _compare(got, numerical: np.ndarray, what: str, hints: dict[str, np.ndarray]
     i = np.unravel_index(np.argmax(np.abs(got - numerical)), got.shape) if got.ndim else ()
     at = ""
     if got.ndim:
-        at = f"; at index {tuple(int(k) for k in i)} it should be {numerical[i]:.6g}, got {got[i]:.6g}"
+        should, have = distinct_numbers(numerical[i], got[i])
+        at = f"; at index {tuple(int(k) for k in i)} it should be {should}, got {have}"
     raise Mismatch(f"{what} has relative error {error:.1e} against the numerical gradient "
-                   f"(should be below {TOLERANCE:g}){at}")
+                   f"(should be below {GRADCHECK_TOLERANCE_TEXT}){at}")
 
 
 # ------------------------------------------------------------ Linear --
@@ -110,7 +85,7 @@ def check_linear_backward(fn: Callable) -> CheckResult:
         if len(x_shape) > 2:
             leading = " (sum over every leading axis: flatten them first, x.reshape(-1, D))"
         try:
-            out = _call(fn, x, W, b, dout)
+            out = call_on_copies(fn, x, W, b, dout)
         except Mismatch:
             raise
         except Exception as error:  # the reader's code: reported, with the likely cause
@@ -133,7 +108,7 @@ def check_linear_backward(fn: Callable) -> CheckResult:
             "it is the mean over the rows; b is added to every row, so its gradient is the sum":
                 d2.mean(axis=0)}, shape_hint=leading)
 
-    return _report("linear_backward", {
+    return run_checks("linear_backward", {
         "a batch x: (4, 5), W: (5, 3)": lambda: attempt((4, 5)),
         "a batch of sequences x: (2, 4, 5), W: (5, 3)": lambda: attempt((2, 4, 5)),
     })
@@ -150,7 +125,7 @@ def check_sigmoid_backward(fn: Callable) -> CheckResult:
     rng = np.random.default_rng(5)
 
     def attempt(x: np.ndarray, dout: np.ndarray, what: str) -> None:
-        dx = _call(fn, x, dout)
+        dx = call_on_copies(fn, x, dout)
         x = x.copy()
         y = F.sigmoid(x)
 
@@ -163,19 +138,19 @@ def check_sigmoid_backward(fn: Callable) -> CheckResult:
             "this is dout * x * (1 - x): use y = sigmoid(x), not x itself": dout * x * (1 - x)})
 
     def at_zero() -> None:
-        dx = _numbers(_call(fn, np.zeros(3), np.ones(3)), "dx at x = 0")
+        dx = as_numbers(call_on_copies(fn, np.zeros(3), np.ones(3)), "dx at x = 0")
         if dx.shape != (3,) or not np.allclose(dx, 0.25):
             raise Mismatch(f"at x = 0 with dout = 1 the gradient is sigmoid'(0) = 0.25, "
                            f"got {np.round(dx, 6)}")
 
     def large() -> None:
         x = np.array([-40.0, -20.0, 20.0, 40.0])
-        dx = _numbers(_call(fn, x, np.ones(4)), "dx for x = [-40, -20, 20, 40]")
+        dx = as_numbers(call_on_copies(fn, x, np.ones(4)), "dx for x = [-40, -20, 20, 40]")
         if dx.shape != (4,) or not np.all(np.isfinite(dx)) or np.max(np.abs(dx)) > 1e-8:
             raise Mismatch(f"for x = [-40, -20, 20, 40] the gradient is practically 0 (below 3e-9), "
                            f"got {dx}")
 
-    return _report("sigmoid_backward", {
+    return run_checks("sigmoid_backward", {
         "x = 0, dout = 1": at_zero,
         "a batch x: (4, 5) with random dout": lambda: attempt(
             rng.uniform(-4, 4, (4, 5)), rng.standard_normal((4, 5)), "dx for x: (4, 5)"),
@@ -247,14 +222,14 @@ def check_two_layer_gradients(fn: Callable) -> CheckResult:
     params, x, y = two_layer_problem(seed=6)
 
     def returns_all() -> None:
-        grads = _call(fn, params, x, y)
+        grads = call_on_copies(fn, params, x, y)
         if not isinstance(grads, dict) or set(grads) != set(params):
             got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
             raise Mismatch(f"return a dict with the keys {sorted(params)}, got {got}")
 
     def one(name: str) -> Callable[[], None]:
         def check() -> None:
-            grads = _call(fn, params, x, y)
+            grads = call_on_copies(fn, params, x, y)
             if not isinstance(grads, dict) or name not in grads:
                 raise Mismatch(f"no gradient for {name!r} in what your function returned")
             p = {k: v.copy() for k, v in params.items()}
@@ -264,4 +239,4 @@ def check_two_layer_gradients(fn: Callable) -> CheckResult:
 
     checks = {"returns a gradient for each of W1, b1, W2, b2": returns_all}
     checks.update({f"d{name} by gradient checking": one(name) for name in params})
-    return _report("two_layer_gradients", checks)
+    return run_checks("two_layer_gradients", checks)

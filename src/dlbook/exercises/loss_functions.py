@@ -19,8 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from dlbook import functional as F
-from dlbook.exercises import (GRADCHECK_TOLERANCE, GRADCHECK_TOLERANCE_TEXT, CheckResult, Mismatch, as_numbers, call_on_copies,
-                              distinct_numbers, expect_close, run_checks)
+from dlbook.exercises import (GRADCHECK_TOLERANCE, GRADCHECK_TOLERANCE_TEXT, CheckResult, Mismatch, as_numbers,
+                              call_on_copies, distinct_numbers, expect_close, run_checks)
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 __all__ = ["check_log_softmax", "check_cross_entropy", "check_cross_entropy_grad"]
@@ -48,10 +48,6 @@ def _call(fn: Callable, *args: np.ndarray):
     return call_on_copies(fn, *args, names=("scores", "y"))
 
 
-def _numbers(value, what: str) -> np.ndarray:
-    return as_numbers(value, what)
-
-
 def _scalar(value, what: str) -> float:
     """The reader's loss as a float: a Python or NumPy number, or an array holding one number."""
     array = as_numbers(value, what)
@@ -63,7 +59,7 @@ def _scalar(value, what: str) -> float:
 
 def _not_finite(got, what: str, hint: str) -> None:
     """Raise `Mismatch` with `hint` if the reader's result holds inf or nan (or is not numbers at all)."""
-    got = _numbers(got, what)
+    got = as_numbers(got, what)
     if not np.all(np.isfinite(got)):
         raise Mismatch(f"{what} contains {'nan' if np.isnan(got).any() else 'inf'}: {hint}")
 
@@ -84,7 +80,7 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
         expect_close(_call(fn, s), F.log_softmax(s), what="log_softmax([2.0, 1.0, 0.1])")
 
     def rows() -> None:
-        got = _numbers(_call(fn, _SCORES), "log_softmax of a (4, 3) batch")
+        got = as_numbers(_call(fn, _SCORES), "log_softmax of a (4, 3) batch")
         if got.shape != _SCORES.shape:
             raise Mismatch(f"for scores of shape {_SCORES.shape} the result should have the same shape, "
                            f"got {got.shape} (keep the summed axis with keepdims=True)")
@@ -95,7 +91,7 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
         expect_close(got, F.log_softmax(_SCORES, axis=-1), what="log_softmax of a (4, 3) batch")
 
     def normalized() -> None:
-        got = _numbers(_call(fn, _SCORES), "log_softmax of a (4, 3) batch")
+        got = as_numbers(_call(fn, _SCORES), "log_softmax of a (4, 3) batch")
         if got.shape != _SCORES.shape:
             raise Mismatch(f"the result should have the scores' shape {_SCORES.shape}, got {got.shape}")
         sums = np.exp(got).sum(axis=-1)
@@ -188,7 +184,7 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], np.ndarray])
         A `CheckResult`.
     """
     def gradient_check(scores: np.ndarray, y: np.ndarray) -> None:
-        got = _numbers(_call(fn, scores, y), "the gradient")
+        got = as_numbers(_call(fn, scores, y), "the gradient")
         N, K = scores.shape
         if got.shape != (N, K):
             raise Mismatch(f"the gradient should have the scores' shape {(N, K)}, got {got.shape}")
