@@ -35,6 +35,23 @@ WORKLOADS = {
 }
 
 
+# The LSTM workload: forward + backward of one LSTM layer over a whole sequence, no optimizer step.
+LSTM_SIZES = {"N": 32, "T": 50, "D": 128, "H": 128}  # batch, time steps, input size, hidden units
+LSTM_PASSES = 10  # forward + backward passes per timed "epoch"
+
+
+def lstm_data() -> tuple[np.ndarray, np.ndarray]:
+    """x: (N, T, D) inputs and dout: (N, T, H), the gradient fed to backward; float32, the same in every process."""
+    N, T, D, H = LSTM_SIZES.values()
+    rng = np.random.default_rng(SEED)
+    return rng.standard_normal((N, T, D), dtype=np.float32), rng.standard_normal((N, T, H), dtype=np.float32)
+
+
+def lstm_check_numbers(h: np.ndarray, dout: np.ndarray, grads: list[np.ndarray]) -> list[float]:
+    """What both workers report after one pass, to compare: mean(h * dout) and each gradient's norm."""
+    return [float(np.mean(h * dout))] + [float(np.linalg.norm(g)) for g in grads]
+
+
 def synthetic_data(workload: str) -> tuple[np.ndarray, np.ndarray]:
     """MNIST-shaped float32 inputs in [0, 1) and labels 0..9; the same arrays in every process."""
     n, shape = WORKLOADS[workload]

@@ -13,8 +13,8 @@ the medians, and the peak resident memory of each worker, also minus its
 resident memory right after its imports. The table is printed as Markdown and
 everything is written to benchmarks/results.json.
 
-Workloads: mlp, cnn (training epochs), im2col (against the reference im2col in
-worker_dlbook.py), explorers (benchmarks/explorer_speed.py, when present),
+Workloads: mlp, cnn (training epochs), lstm (forward + backward passes of one LSTM layer),
+im2col (against the reference im2col in worker_dlbook.py), explorers (benchmarks/explorer_speed.py, when present),
 chapters (each book/*.ipynb executed in website mode).
 """
 
@@ -33,10 +33,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ALL = ("mlp", "cnn", "im2col", "explorers", "chapters")
+ALL = ("mlp", "cnn", "lstm", "im2col", "explorers", "chapters")
+TRAINING = ("mlp", "cnn", "lstm")  # run by bench_training: check, interleaved epochs, floor
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-TARGETS = {"mlp": 0.75, "cnn": 1.0, "cnn_memory": 1.5, "im2col": 3.0, "loss_agreement": 1e-4}
-TITLES = {"mlp": "MLP 784-100-10, 1 epoch of 10,000 samples", "cnn": "Simple CNN, 1 epoch of 2,000 samples"}
+TARGETS = {"mlp": 0.75, "cnn": 1.0, "lstm": 1.5, "cnn_memory": 1.5, "im2col": 3.0, "loss_agreement": 1e-4}
+TITLES = {"mlp": "MLP 784-100-10, 1 epoch of 10,000 samples", "cnn": "Simple CNN, 1 epoch of 2,000 samples",
+          "lstm": "LSTM 128→128 units, batch 32, 50 steps, 10 forward + backward passes"}
 
 
 def worker_env(args: argparse.Namespace, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -213,7 +215,7 @@ def training_rows(w: str, r: dict) -> list[str]:
 def table(results: dict) -> str:
     """The results as Markdown tables, ready for benchmarks/README.md."""
     lines = []
-    training = [w for w in ("mlp", "cnn") if w in results]
+    training = [w for w in TRAINING if w in results]
     if training:
         lines += ["| workload (float32, 1 thread) | dlbook | PyTorch | dlbook / PyTorch | target | met |",
                   "|---|---:|---:|---:|---:|:---:|"]
@@ -256,6 +258,8 @@ def main() -> int:
                         help="an extra environment variable for every worker (repeatable), e.g. "
                              "OPENBLAS_CORETYPE=SkylakeX; the default is the environment as it is")
     parser.add_argument("--output", default=str(HERE / "results.json"))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other workloads' results already in --output (replace only those run now)")
     args = parser.parse_args()
     only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = sorted(set(only) - set(ALL))
@@ -272,7 +276,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for w in only:
             print(f"running {w} ...", file=sys.stderr, flush=True)
-            if w in ("mlp", "cnn"):
+            if w in TRAINING:
                 results[w] = bench_training(w, args, Path(tmp))
             elif w == "im2col":
                 results[w] = bench_im2col(args)
@@ -281,9 +285,12 @@ def main() -> int:
             else:
                 results[w] = bench_chapters(args)
     meta["load_average_after"] = os.getloadavg()
-    for w in ("mlp", "cnn"):
+    for w in TRAINING:
         if w in results:
             meta.setdefault("libraries", {w2: results[w][w2]["info"] for w2 in ("dlbook", "torch")})
+    # The headline ratios in one place, e.g. "lstm_ratio_wall": dlbook's median time / PyTorch's.
+    meta["ratios"] = {f"{w}_ratio_{kind}": results[w][f"ratio_{kind}"]
+                      for w in TRAINING if w in results for kind in ("wall", "cpu")}
 
     print(table(results))
     m = meta["machine"]
@@ -295,6 +302,11 @@ def main() -> int:
     print(f"load average before / after: {before:.2f} / {after:.2f}; {args.rounds} rounds; "
           f"extra environment: {' '.join(args.env) or 'none'}")
     out = Path(args.output)
+    if args.merge and out.exists():
+        earlier = json.loads(out.read_text())
+        meta["ratios"] = {**earlier["meta"].get("ratios", {}), **meta["ratios"]}
+        meta["merged_with"] = earlier["meta"]  # the run the kept results come from
+        results = {**earlier["results"], **results}
     tmp_out = out.with_suffix(".json.tmp")
     tmp_out.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
     tmp_out.replace(out)

@@ -2,6 +2,7 @@
 
     python benchmarks/worker_dlbook.py mlp|cnn WEIGHTS.npz   train; writes the initial weights
     python benchmarks/worker_dlbook.py im2col                 im2col against the reference below
+    python benchmarks/worker_dlbook.py lstm WEIGHTS.npz       LSTM forward + backward; writes the weights
 
 The training loop is the one `dlbook.train` runs, without its end-of-epoch
 accuracy pass (PyTorch's loop has none either).
@@ -15,8 +16,8 @@ import sys
 import time
 
 import numpy as np
-from common import (BATCH_SIZE, CHECK_BATCHES, LR, current_rss_mb, epoch_rng, serve, synthetic_data,
-                    timed)
+from common import (BATCH_SIZE, CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, current_rss_mb, epoch_rng,
+                    lstm_check_numbers, lstm_data, serve, synthetic_data, timed)
 
 import dlbook
 from dlbook.conv import Conv2D, MaxPool2D, im2col
@@ -25,6 +26,7 @@ from dlbook.layers import Flatten, Linear, ReLU
 from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
 from dlbook.optim import SGD
+from dlbook.rnn import LSTM
 
 
 def main(argv: list[str]) -> None:
@@ -33,6 +35,9 @@ def main(argv: list[str]) -> None:
     workload = argv[0]
     if workload == "im2col":
         serve({"epoch": im2col_round}, {**info, "agree": im2col_agrees()})
+        return
+    if workload == "lstm":
+        serve_lstm(argv[1], info)
         return
 
     x, y = synthetic_data(workload)
@@ -111,6 +116,54 @@ def gemm_floor(workload: str, repeats: int = 5) -> dict:
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(n_samples // BATCH_SIZE):
             batch()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {"floor_wall": statistics.median(walls), "floor_cpu": statistics.median(cpus)}
+
+
+# LSTM ----------------------------------------------------------------------
+
+def serve_lstm(weights: str, info: dict) -> None:
+    """LSTM_PASSES forward + backward passes per epoch; x is data, so no dx (as PyTorch without requires_grad)."""
+    N, T, D, H = LSTM_SIZES.values()
+    lstm = LSTM(D, H, rng=np.random.default_rng(0), dtype=np.float32)
+    np.savez(weights, **lstm.params)
+    x, dout = lstm_data()
+
+    def one_pass() -> np.ndarray:
+        h = lstm.forward(x)
+        lstm.backward(dout, input_grad=False)
+        return h
+
+    def check() -> dict:
+        h = one_pass()
+        return {"losses": lstm_check_numbers(h, dout, [lstm.grads[k] for k in ("W_x", "W_h", "b")])}
+
+    def run() -> list[float]:
+        return [float(one_pass()[0, -1, 0]) for _ in range(LSTM_PASSES)]
+
+    serve({"check": check, "epoch": lambda: timed(run), "floor": lstm_floor}, info)
+
+
+def lstm_floor(repeats: int = 5) -> dict:
+    """Seconds LSTM_PASSES passes spend in their matrix products alone: medians of wall and CPU time."""
+    N, T, D, H = LSTM_SIZES.values()
+    rng = np.random.default_rng(1)
+    x, W_x, h, W_h = (rng.random(s, dtype=np.float32) for s in ((T * N, D), (D, 4 * H), (N, H), (H, 4 * H)))
+    dA, hs, W_hT = rng.random((T * N, 4 * H), dtype=np.float32), rng.random((T * N, H), dtype=np.float32), W_h.T.copy()
+
+    def one_pass():
+        x @ W_x  # the input projection of every step
+        for t in range(T):
+            h @ W_h  # forward, one step
+            dA[t * N : (t + 1) * N] @ W_hT  # backward, one step
+        x.T @ dA, hs.T @ dA  # dW_x, dW_h
+
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(LSTM_PASSES):
+            one_pass()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return {"floor_wall": statistics.median(walls), "floor_cpu": statistics.median(cpus)}

@@ -1,6 +1,7 @@
 """Benchmark worker for PyTorch (CPU): the same networks, data, weights and batch order as dlbook's.
 
     python benchmarks/worker_torch.py mlp|cnn WEIGHTS.npz
+    python benchmarks/worker_torch.py lstm WEIGHTS.npz     nn.LSTM forward + backward
 
 WEIGHTS.npz is what the dlbook worker saved (`Sequential.save`): "0.W", "0.b", …
 with dlbook's layouts (Linear W is (in, out); PyTorch's weight is its transpose).
@@ -12,7 +13,8 @@ import sys
 
 import numpy as np
 import torch
-from common import CHECK_BATCHES, LR, batches, current_rss_mb, serve, synthetic_data, timed
+from common import (CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, batches, current_rss_mb, lstm_check_numbers,
+                    lstm_data, serve, synthetic_data, timed)
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
@@ -22,6 +24,9 @@ def main(argv: list[str]) -> None:
     info = {"library": "torch", "version": torch.__version__, "numpy": np.__version__,
             "blas": blas_description(), "baseline_rss_mb": current_rss_mb()}
     workload, weights = argv
+    if workload == "lstm":
+        serve_lstm(weights, info)
+        return
     x, y = synthetic_data(workload)
     x, y = torch.from_numpy(x), torch.from_numpy(y)  # shares the NumPy memory: no copy
     model = build_model(workload)
@@ -70,6 +75,35 @@ def load_dlbook_weights(model: torch.nn.Sequential, path: str) -> None:
                 layer.weight.data.copy_(torch.from_numpy(np.ascontiguousarray(w)))
             else:
                 layer.bias.data.copy_(torch.from_numpy(array))
+
+
+def serve_lstm(weights: str, info: dict) -> None:
+    """nn.LSTM with dlbook's weights (dlbook's W_x (D, 4H) is weight_ih's transpose; one bias, so bias_hh = 0);
+    the same gate order i, f, g, o. x does not require grad, so backward computes no dx."""
+    N, T, D, H = LSTM_SIZES.values()
+    lstm = torch.nn.LSTM(D, H, batch_first=True)
+    with np.load(weights) as w, torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(w["W_x"].T)))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(w["W_h"].T)))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(w["b"]))
+        lstm.bias_hh_l0.zero_()
+    x, dout = (torch.from_numpy(a) for a in lstm_data())
+
+    def one_pass() -> torch.Tensor:
+        lstm.zero_grad()
+        h, _ = lstm(x)
+        h.backward(dout)
+        return h
+
+    def check() -> dict:
+        h = one_pass().detach().numpy()
+        grads = [lstm.weight_ih_l0.grad, lstm.weight_hh_l0.grad, lstm.bias_ih_l0.grad]
+        return {"losses": lstm_check_numbers(h, dout.numpy(), [g.numpy() for g in grads])}
+
+    def run() -> list[float]:
+        return [one_pass()[0, -1, 0].item() for _ in range(LSTM_PASSES)]
+
+    serve({"check": check, "epoch": lambda: timed(run)}, info)
 
 
 def blas_description() -> str:

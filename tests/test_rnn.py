@@ -42,6 +42,20 @@ def test_gradient_check_over_many_steps(cell):
 
 
 @pytest.mark.parametrize("cell", CELLS)
+def test_input_grad_false_gives_the_same_parameter_gradients_and_no_dx(cell):
+    layer = make(cell)
+    rng = np.random.default_rng(8)
+    x, R = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 4, 4))
+    layer.forward(x)
+    assert layer.backward(R).shape == x.shape
+    full = {name: g.copy() for name, g in layer.grads.items()}
+    layer.forward(x)
+    assert layer.backward(R, input_grad=False) is None
+    for name, g in layer.grads.items():
+        np.testing.assert_array_equal(g, full[name])
+
+
+@pytest.mark.parametrize("cell", CELLS)
 def test_gradient_with_respect_to_initial_state(cell):
     layer = make(cell)
     rng = np.random.default_rng(2)

@@ -24,7 +24,7 @@ import numpy as np
 
 from dlbook.layers import Layer
 
-__all__ = ["RNN", "LSTM", "GRU", "sigmoid_"]
+__all__ = ["RNN", "LSTM", "GRU"]
 
 
 def sigmoid_(a: np.ndarray) -> np.ndarray:
@@ -80,8 +80,8 @@ class _Recurrent(Layer):
         return x_tm, xw.reshape(T, N, -1), h0.astype(dtype, copy=False)
 
     def _finish_backward(self, x_tm: np.ndarray, h_prev: np.ndarray, dA: np.ndarray,
-                         dHW: np.ndarray | None = None) -> np.ndarray:
-        """Sum the weight gradients over all steps in one product each; return dx (N, T, D).
+                         dHW: np.ndarray | None = None, input_grad: bool = True) -> np.ndarray | None:
+        """Sum the weight gradients over all steps in one product each; return dx (N, T, D) or None.
 
         x_tm: (T, N, D) inputs; h_prev: (T, N, H) the state each step read;
         dA: (T, N, G) the gradient at x W_x + b; dHW: the gradient at h_{t-1} W_h
@@ -93,6 +93,8 @@ class _Recurrent(Layer):
         self.grads["W_x"] = x_tm.reshape(T * N, -1).T @ dA2  # (D, G)
         self.grads["W_h"] = h_prev.reshape(T * N, -1).T @ dHW2  # (H, G)
         self.grads["b"] = dA2.sum(axis=0)  # (G,)
+        if not input_grad:
+            return None
         dx = (dA2 @ self.params["W_x"].T).reshape(T, N, -1)  # (T, N, D)
         return dx.transpose(1, 0, 2)  # (N, T, D)
 
@@ -130,8 +132,11 @@ class RNN(_Recurrent):
         self.h_n = hs[T].copy()
         return hs[1:].transpose(1, 0, 2)  # (N, T, H)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Backpropagation through time: dh_{t-1} = (dh_t ⊙ (1 - h_t²)) W_hᵀ, plus dout at step t-1."""
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagation through time: dh_{t-1} = (dh_t ⊙ (1 - h_t²)) W_hᵀ, plus dout at step t-1.
+
+        With input_grad=False (x is data) dx is not computed and None is returned.
+        """
         self._check_dout(dout)
         x_tm, hs = self.cache
         T = x_tm.shape[0]
@@ -145,7 +150,7 @@ class RNN(_Recurrent):
             np.multiply(dh, 1 - h * h, out=dA[t])
             dh_next = dA[t] @ W_h.T
         self.dh0 = dh_next
-        return self._finish_backward(x_tm, hs[:-1], dA)
+        return self._finish_backward(x_tm, hs[:-1], dA, input_grad=input_grad)
 
 
 class LSTM(_Recurrent):
@@ -173,29 +178,37 @@ class LSTM(_Recurrent):
         H = G // 4
         if c0 is not None and c0.shape != (N, H):
             raise ValueError(f"{self!r} expected c0 of shape ({N}, {H}), got {c0.shape}")
-        W_h = self.params["W_h"]
+        # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the i, f, o columns halved first, one tanh over
+        # all 4H columns, then * half + half, gives sigmoid there and tanh for g (half = 1, shift = 0).
+        half = np.full(G, 0.5, dtype=gates.dtype)
+        half[2 * H : 3 * H] = 1
+        shift = (1 - half).astype(gates.dtype)
+        gates *= half
+        W_h = self.params["W_h"] * half  # (H, 4H), columns scaled like the gates
         hs = np.empty((T + 1, N, H), dtype=gates.dtype)
         cs = np.empty((T + 1, N, H), dtype=gates.dtype)
         tanh_c = np.empty((T, N, H), dtype=gates.dtype)
+        hw = np.empty((N, G), dtype=gates.dtype)
+        ig = np.empty((N, H), dtype=gates.dtype)
         hs[0] = h0
         cs[0] = 0 if c0 is None else c0
         for t in range(T):
             a = gates[t]  # (N, 4H), becomes [i f g o] in place
-            a += hs[t] @ W_h
-            sigmoid_(a[:, : 2 * H])  # i, f
-            np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # g
-            sigmoid_(a[:, 3 * H :])  # o
+            a += np.matmul(hs[t], W_h, out=hw)
+            np.tanh(a, out=a)
+            a *= half
+            a += shift
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             c = cs[t + 1]
             np.multiply(f, cs[t], out=c)
-            c += i * g
+            c += np.multiply(i, g, out=ig)
             np.tanh(c, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])
         self.cache = (x_tm, hs, cs, gates, tanh_c)
         self.h_n, self.c_n = hs[T].copy(), cs[T].copy()
         return hs[1:].transpose(1, 0, 2)  # (N, T, H)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """BPTT through the cell: dc_{t-1} = dc_t ⊙ f (the additive path), dh_{t-1} = dA W_hᵀ."""
         self._check_dout(dout)
         x_tm, hs, cs, gates, tanh_c = self.cache
@@ -204,28 +217,39 @@ class LSTM(_Recurrent):
         W_hT = np.ascontiguousarray(self.params["W_h"].T)  # (4H, H)
         dout_tm = dout.transpose(1, 0, 2)
         dA = np.empty_like(gates)  # (T, N, 4H)
-        dh_next = np.zeros((N, H), dtype=gates.dtype)
-        dc = np.zeros((N, H), dtype=gates.dtype)  # dL/dc_t, carried backwards
+        dtype = gates.dtype
+        # The gates' derivatives, sigmoid' = s - s² for i, f, o and tanh' = 1 - g² for g, are
+        # a * is_sig + is_tanh - a²: four whole-row operations instead of three per gate.
+        is_sig = np.ones(G, dtype=dtype)
+        is_sig[2 * H : 3 * H] = 0
+        is_tanh = (1 - is_sig).astype(dtype)
+        deriv, sq = np.empty((N, G), dtype=dtype), np.empty((N, G), dtype=dtype)
+        dh, tmp = np.empty((N, H), dtype=dtype), np.empty((N, H), dtype=dtype)
+        dh_next = np.zeros((N, H), dtype=dtype)
+        dc = np.zeros((N, H), dtype=dtype)  # dL/dc_t, carried backwards
         for t in reversed(range(T)):
             a = gates[t]
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            dh = dout_tm[t] + dh_next
+            np.add(dout_tm[t], dh_next, out=dh)
             tc = tanh_c[t]
-            dc += dh * o * (1 - tc * tc)
+            np.multiply(tc, tc, out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp  # dc_t = dc from step t + 1 (through f) + dh ⊙ o ⊙ (1 - tanh²(c_t))
             d = dA[t]
             np.multiply(dc, g, out=d[:, :H])  # dL/di
             np.multiply(dc, cs[t], out=d[:, H : 2 * H])  # dL/df
             np.multiply(dc, i, out=d[:, 2 * H : 3 * H])  # dL/dg
             np.multiply(dh, tc, out=d[:, 3 * H :])  # dL/do
-            # Through the nonlinearities: sigmoid' = s (1 - s), tanh' = 1 - g².
-            d[:, :H] *= i * (1 - i)
-            d[:, H : 2 * H] *= f * (1 - f)
-            d[:, 2 * H : 3 * H] *= 1 - g * g
-            d[:, 3 * H :] *= o * (1 - o)
+            np.multiply(a, is_sig, out=deriv)
+            deriv += is_tanh
+            deriv -= np.multiply(a, a, out=sq)
+            d *= deriv  # through the nonlinearities: now dL/d(pre-activation)
             dc *= f
             dh_next = d @ W_hT
         self.dh0, self.dc0 = dh_next, dc
-        return self._finish_backward(x_tm, hs[:-1], dA)
+        return self._finish_backward(x_tm, hs[:-1], dA, input_grad=input_grad)
 
 
 class GRU(_Recurrent):
@@ -274,7 +298,7 @@ class GRU(_Recurrent):
         self.h_n = hs[T].copy()
         return hs[1:].transpose(1, 0, 2)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """BPTT: h_{t-1} reaches h_t directly (through z) and through r, z and n's products with W_h."""
         self._check_dout(dout)
         x_tm, hs, gates, hn = self.cache
@@ -299,4 +323,4 @@ class GRU(_Recurrent):
             dh_next = dh * z + dHW[t] @ W_h.T
         self.dh0 = dh_next
         self.grads["b_hn"] = dHW[:, :, 2 * H :].sum(axis=(0, 1))
-        return self._finish_backward(x_tm, hs[:-1], dA, dHW)
+        return self._finish_backward(x_tm, hs[:-1], dA, dHW, input_grad)
