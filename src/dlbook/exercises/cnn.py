@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dlbook.conv import AvgPool2D, Conv2D, MaxPool2D, conv_output_size
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, call_on_copies, expect_close, run_checks
 
 __all__ = ["check_output_size", "check_conv2d", "check_maxpool_backward", "OUTPUT_SIZE_CASES"]
 
@@ -29,17 +29,6 @@ OUTPUT_SIZE_CASES: tuple[tuple[int, int, int, int], ...] = (
     (8, 3, 1, 0), (8, 3, 1, 1), (28, 5, 1, 0), (28, 5, 1, 2), (32, 3, 2, 1),
     (8, 3, 2, 0), (7, 2, 2, 0), (8, 2, 2, 0), (5, 5, 1, 0), (10, 4, 3, 1),
 )
-
-
-def _call(fn: Callable, *args):
-    """Call the reader's function on copies of the arrays (NumPy warnings off); they must stay unchanged."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    with np.errstate(all="ignore"):
-        out = fn(*copies)
-    for original, copy in zip(args, copies):
-        if isinstance(original, np.ndarray) and not np.array_equal(original, copy):
-            raise Mismatch("your function changed one of its input arrays; compute into new arrays instead")
-    return out
 
 
 # ------------------------------------------------------------ output size --
@@ -65,7 +54,7 @@ def check_output_size(fn: Callable) -> CheckResult:
         out = []
         for case in OUTPUT_SIZE_CASES:
             try:
-                out.append(_call(fn, *case))
+                out.append(call_on_copies(fn, *case))
             except Exception:  # the reader's code: the case's own check reports it
                 out.append(None)
         return out
@@ -79,17 +68,19 @@ def check_output_size(fn: Callable) -> CheckResult:
 
     def one(size: int, k: int, s: int, p: int) -> Callable[[], None]:
         def check() -> None:
-            got = _call(fn, size, k, s, p)
+            got = call_on_copies(fn, size, k, s, p)
             expected = conv_output_size(size, k, s, p)
-            if isinstance(got, (float, np.floating)) and not float(got).is_integer():
+            try:
+                number = as_numbers(got, "the output size")
+            except Mismatch as mismatch:
+                raise Mismatch(f"expected a whole number: {mismatch}") from None
+            if number.size != 1:
+                raise Mismatch(f"expected one whole number, got an array of shape {number.shape}")
+            number = float(number.reshape(()))
+            if not number.is_integer():
                 raise Mismatch(f"expected the whole number {expected}, got {got}: a window cannot stop "
                                f"part-way, so round down with integer division //")
-            try:
-                value = int(got)
-            except (TypeError, ValueError):
-                raise Mismatch(f"expected a whole number, got {got!r}") from None
-            if value != got:
-                raise Mismatch(f"expected a whole number, got {got!r}")
+            value = int(number)
             if value != expected:
                 raise Mismatch(f"expected {expected}, got {value}{diagnosis()}")
         return check
@@ -124,11 +115,8 @@ def check_conv2d(fn: Callable) -> CheckResult:
         W = rng.standard_normal(w_shape)
         b = rng.standard_normal(w_shape[0])
         expected = _reference_conv(x, W, b, stride, padding)
-        y = _call(fn, x, W, b, stride, padding)
-        try:
-            y = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise Mismatch(f"return an array of numbers, got {type(y).__name__}") from None
+        y = call_on_copies(fn, x, W, b, stride, padding)
+        y = as_numbers(y, "y")
         if y.shape != expected.shape:
             raise Mismatch(f"y should have shape (N, F, OH, OW) = {expected.shape}, got {y.shape}; "
                            f"OH = (H + 2*padding - kh) // stride + 1")
@@ -177,11 +165,8 @@ def check_maxpool_backward(fn: Callable) -> CheckResult:
         return pool.backward(dout)
 
     def call(x: np.ndarray, dout: np.ndarray, k: int) -> np.ndarray:
-        dx = _call(fn, x, dout, k)
-        try:
-            dx = np.asarray(dx, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise Mismatch(f"return an array of numbers, got {type(dx).__name__}") from None
+        dx = call_on_copies(fn, x, dout, k)
+        dx = as_numbers(dx, "dx")
         if dx.shape != x.shape:
             raise Mismatch(f"dx should have the shape of x, {x.shape}, got {dx.shape}")
         return dx

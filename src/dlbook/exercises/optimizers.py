@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, expect_close, run_checks
 
 __all__ = ["check_momentum_step", "check_adam_step"]
 
@@ -33,13 +33,7 @@ def _as_arrays(out, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     wanted = "(" + ", ".join(names) + ")"
     if not isinstance(out, (tuple, list)) or len(out) != len(names):
         raise Mismatch(f"should return a tuple {wanted}, got {type(out).__name__} {out!r}")
-    arrays = []
-    for name, value in zip(names, out):
-        try:
-            arrays.append(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise Mismatch(f"{name} should be numbers, got {value!r}") from None
-    return tuple(arrays)
+    return tuple(as_numbers(value, name) for name, value in zip(names, out))
 
 
 def _call(fn: Callable, inputs: dict[str, object], names: tuple[str, ...]) -> tuple[np.ndarray, ...]:

@@ -29,17 +29,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
 from dlbook.optim import SGD
 
 __all__ = ["check_dropout", "check_l2_gradient"]
-
-
-def _array(value, what: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{what} should be an array of numbers, got {value!r}") from None
 
 
 def _forward(forward_fn: Callable, x: np.ndarray, p: float,
@@ -52,7 +45,7 @@ def _forward(forward_fn: Callable, x: np.ndarray, p: float,
         raise Mismatch("your forward changed its input x in place; return a new array")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise Mismatch(f"forward should return a pair (out, mask), got {type(result).__name__}")
-    out = _array(result[0], "out")
+    out = as_numbers(result[0], "out")
     if out.shape != x.shape:
         raise Mismatch(f"out should have x's shape {x.shape}, got {out.shape}")
     return out, result[1]
@@ -96,8 +89,9 @@ def check_dropout(forward_fn: Callable, backward_fn: Callable) -> CheckResult:
             raise Mismatch(f"kept values are divided by p = {p:g}; divide by the keep probability 1 - p")
         bad = int(np.argmax(np.abs(ratio - 1 / (1 - p))))
         if not np.allclose(ratio, 1 / (1 - p)):
+            should, have = distinct_numbers(x[kept][bad] / (1 - p), out[kept][bad], lambda v: f"{v:.4f}")
             raise Mismatch(f"with p = {p}, a kept value x = {x[kept][bad]:.4f} should become "
-                           f"x / (1 - p) = {x[kept][bad] / (1 - p):.4f}, got {out[kept][bad]:.4f}")
+                           f"x / (1 - p) = {should}, got {have}")
 
     def drops_a_fraction_p():
         for p in (0.2, 0.7):
@@ -111,20 +105,29 @@ def check_dropout(forward_fn: Callable, backward_fn: Callable) -> CheckResult:
                                f"expected about {p}{hint}")
 
     def backward_uses_the_same_mask():
-        p = 0.5
-        out, mask = _forward(forward_fn, x[:20, :10], p, seed=3)
-        dout = np.random.default_rng(5).normal(size=out.shape)
-        dout_in = dout.copy()
-        dx = _array(backward_fn(dout_in, mask), "dx")
-        if not np.array_equal(dout_in, dout):
-            raise Mismatch("your backward changed dout in place; return a new array")
-        kept = out != 0
-        if dx.shape == dout.shape and np.allclose(dx, dout * kept):
-            raise Mismatch(f"dx = dout where kept and 0 where dropped, but not scaled; the forward divided "
-                           f"by 1 - p = {1 - p:g}, so the gradient must be divided by it too")
-        if dx.shape == dout.shape and np.allclose(dx, dout):
-            raise Mismatch("dx equals dout: the gradient should be 0 wherever the forward dropped a value")
-        expect_close(dx, dout * kept / (1 - p), what=f"dx (p = {p}, the mask from your forward)")
+        # p = 0.5 alone would hide a backward that divides by p instead of 1 - p: try 0.3 too.
+        for p in (0.5, 0.3):
+            out, mask = _forward(forward_fn, x[:20, :10], p, seed=3)
+            dout = np.random.default_rng(5).normal(size=out.shape)
+            dout_in = dout.copy()
+            dx = as_numbers(backward_fn(dout_in, mask), "dx")
+            if not np.array_equal(dout_in, dout):
+                raise Mismatch("your backward changed dout in place; return a new array")
+            kept = out != 0
+            expected = dout * kept / (1 - p)
+            if dx.shape == dout.shape and not np.allclose(dx, expected):
+                if np.allclose(dx, dout * kept):
+                    raise Mismatch(f"dx = dout where kept and 0 where dropped, but not scaled; the forward "
+                                   f"divided by 1 - p = {1 - p:g}, so the gradient must be divided by it too")
+                if np.allclose(dx, dout):
+                    raise Mismatch("dx equals dout: the gradient should be 0 wherever the forward dropped a value")
+                if np.allclose(dx, dout * kept / p):
+                    raise Mismatch(f"with p = {p:g}, dx is dout divided by p = {p:g}; divide by the keep "
+                                   f"probability 1 - p = {1 - p:g}, as the forward does")
+                if np.allclose(dx, dout * kept * (1 - p)):
+                    raise Mismatch(f"with p = {p:g}, dx is dout multiplied by 1 - p = {1 - p:g}; the forward "
+                                   "divided by 1 - p, so backward divides by it too")
+            expect_close(dx, expected, what=f"dx (p = {p}, the mask from your forward)")
 
     def randomness_comes_from_rng():
         first, _ = _forward(forward_fn, x[:10, :10], 0.5, seed=11)
@@ -173,7 +176,7 @@ def check_l2_gradient(fn: Callable) -> CheckResult:
 
     def call(W: np.ndarray, lam: float) -> np.ndarray:
         W_in = W.copy()
-        got = _array(fn(W_in, lam), "dW")
+        got = as_numbers(fn(W_in, lam), "dW")
         if not np.array_equal(W_in, W):
             raise Mismatch("your function changed W in place; return a new array (an optimizer updates W)")
         return got
