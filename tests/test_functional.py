@@ -163,3 +163,19 @@ def test_log_softmax_is_log_of_softmax(x):
 @given(arrays(np.float64, st.integers(1, 20), elements=finite_floats))
 def test_sigmoid_is_symmetric(x):
     np.testing.assert_allclose(F.sigmoid(-x), 1 - F.sigmoid(x), atol=1e-15)
+
+
+@pytest.mark.parametrize("fn", [F.sigmoid, F.tanh, F.relu, F.leaky_relu, F.softmax, F.log_softmax, F.step])
+@pytest.mark.parametrize("x", [np.array([1 + 1j, 2]), np.array(["1", "2"]), np.array([None, 1])],
+                         ids=["complex", "text", "object"])
+def test_input_that_is_not_real_numbers_is_refused(fn, x):
+    # complex numbers used to lose their imaginary part with a ComplexWarning
+    with pytest.raises(ValueError, match="expected real numbers"):
+        fn(x)
+
+
+def test_as_float_keeps_float_arrays_and_makes_integers_float64():
+    x32 = np.ones(3, dtype=np.float32)
+    assert F.as_float(x32) is x32
+    assert F.as_float(np.array([1, 2])).dtype == np.float64
+    assert F.as_float(np.array([True])).dtype == np.float64

@@ -1,5 +1,6 @@
 """dlbook.layers: gradient checks, dtype, no in-place changes, shape errors, BatchNorm, Dropout."""
 
+import re
 import warnings
 
 import numpy as np
@@ -251,3 +252,111 @@ def test_flatten_shapes():
     assert out.shape == (2, 12)
     np.testing.assert_array_equal(out[1], np.arange(12.0, 24.0))
     assert flat.backward(out).shape == (2, 3, 2, 2)
+
+
+# ---------------------------------------------- issue 18: hostile and clumsy use --
+# Every layer of the package, conv and pooling too: (fresh layer, a valid input, train).
+
+def every_layer():
+    from dlbook.conv import AvgPool2D, Conv2D, MaxPool2D
+
+    rng = np.random.default_rng(1)
+    images = rng.standard_normal((2, 2, 4, 4))
+    cases = {name: make_case(name) for name in CASES}
+    cases.update({
+        "Conv2D": (Conv2D(2, 3, 3, padding=1, rng=rng), images, False),
+        "MaxPool2D": (MaxPool2D(2), images, False),
+        "MaxPool2D-padded": (MaxPool2D(3, stride=1, padding=1), images, False),
+        "AvgPool2D": (AvgPool2D(2), images, False),
+        "AvgPool2D-strided": (AvgPool2D(3, stride=1), images, False),
+    })
+    return cases
+
+
+ALL_LAYERS = list(every_layer())
+
+
+@pytest.mark.parametrize("name", ALL_LAYERS)
+def test_backward_before_forward_says_call_forward_first(name):
+    layer, x, train = every_layer()[name]
+    with pytest.raises(ValueError, match=r"call forward first") as error:
+        layer.backward(np.ones((2, 3)))
+    assert repr(layer) in str(error.value)
+
+
+@pytest.mark.parametrize("name", ALL_LAYERS)
+@pytest.mark.parametrize("change", ["one more row", "one more column", "transposed", "flat"])
+def test_backward_refuses_dout_of_the_wrong_shape(name, change):
+    layer, x, train = every_layer()[name]
+    y = layer.forward(x, train=train)
+    wrong = {"one more row": (y.shape[0] + 1, *y.shape[1:]),
+             "one more column": (y.shape[0], y.shape[1] + 1, *y.shape[2:]),
+             "transposed": y.shape[::-1], "flat": (y.size,)}[change]
+    if wrong == y.shape:
+        pytest.skip("the change leaves this shape as it is")
+    message = f"{re.escape(repr(layer))}.backward expected dout of shape {re.escape(str(y.shape))}"
+    with pytest.raises(ValueError, match=message):
+        layer.backward(np.ones(wrong))
+
+
+@pytest.mark.parametrize("name", ALL_LAYERS)
+def test_integer_input_is_computed_in_float64(name):
+    layer, x, train = every_layer()[name]
+    if isinstance(layer, Dropout):
+        layer.rng = np.random.default_rng(5)
+    x_int = np.round(4 * x).astype(np.int64)
+    y_int = layer.forward(x_int, train=train)
+    if isinstance(layer, Dropout):
+        layer.rng = np.random.default_rng(5)
+    y_float = layer.forward(x_int.astype(np.float64), train=train)
+    assert y_int.dtype == np.float64
+    np.testing.assert_array_equal(y_int, y_float)
+    dx = layer.backward(np.ones_like(y_float))
+    assert dx.dtype == np.float64
+
+
+def test_dropout_rescales_integer_input():
+    layer = Dropout(p=0.3, rng=np.random.default_rng(0))
+    y = layer.forward(np.full((50, 50), 10), train=True)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(np.unique(y), [0.0, 10 / 0.7])
+
+
+@pytest.mark.parametrize("name", ALL_LAYERS)
+@pytest.mark.parametrize("dtype", [np.complex128, np.str_, object])
+def test_input_that_is_not_real_numbers_is_refused(name, dtype):
+    layer, x, train = every_layer()[name]
+    with pytest.raises(ValueError, match="real numbers"):
+        layer.forward(x.astype(dtype), train=train)
+
+
+@pytest.mark.parametrize(("make", "name", "value", "message"), [
+    (lambda: Dropout(0.5, rng=np.random.default_rng(0)), "p", 1.0, "Invalid dropout probability: 1.0"),
+    (lambda: Dropout(0.5, rng=np.random.default_rng(0)), "p", np.nan, "Invalid dropout probability: nan"),
+    (lambda: Dropout(0.5, rng=np.random.default_rng(0)), "p", "0.5", "Invalid dropout probability: '0.5'"),
+    (lambda: BatchNorm(3), "momentum", 2.0, "Invalid momentum value: 2.0"),
+    (lambda: BatchNorm(3), "momentum", np.nan, "Invalid momentum value: nan"),
+    (lambda: BatchNorm(3), "eps", 0.0, "Invalid epsilon value: 0.0"),
+    (lambda: BatchNorm(3), "eps", np.inf, "Invalid epsilon value: inf"),
+    (lambda: LeakyReLU(), "negative_slope", np.nan, "Invalid negative_slope value: nan"),
+])
+def test_layer_hyperparameters_are_checked_on_assignment(make, name, value, message):
+    layer = make()
+    before = getattr(layer, name)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        setattr(layer, name, value)
+    assert getattr(layer, name) == before
+
+
+def test_hyperparameters_assigned_between_steps_take_effect():
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    layer.p = 0.25
+    y = layer.forward(np.ones((40, 40)), train=True)
+    np.testing.assert_allclose(np.unique(y), [0.0, 1 / 0.75])
+    with pytest.raises(ValueError, match="Invalid negative_slope value: nan"):
+        LeakyReLU(negative_slope=np.nan)
+
+
+def test_batchnorm_single_sample_error_suggests_drop_last():
+    with pytest.raises(ValueError, match=r"drop_last=True"):
+        BatchNorm(3).forward(np.ones((1, 3)), train=True)

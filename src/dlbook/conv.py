@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 import numpy.typing as npt
 
+from . import functional as F
 from .init import he, initial_weights
 from .layers import Layer
 
@@ -122,11 +123,23 @@ def _check(name: str, value: int, minimum: int) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def _check_input(layer: Layer, x: np.ndarray, C: int | None = None) -> None:
-    """Require images (N, C, H, W); with ``C`` given, exactly C channels."""
+def _check_input(layer: Layer, x: np.ndarray, C: int | None = None) -> np.ndarray:
+    """Require images (N, C, H, W) of real numbers; with ``C`` given, exactly C channels.
+
+    Returns x as floats: integer images are computed in float64, as everywhere in the package.
+    """
+    x = F.as_float(x, who=repr(layer))
     if x.ndim != 4 or (C is not None and x.shape[1] != C):
         expected = f"(N, {C}, H, W)" if C is not None else "(N, C, H, W)"
         raise ValueError(f"{layer!r} expects x of shape {expected}, got {x.shape}")
+    return x
+
+
+def _pooled_shape(layer: _Pool2D, x_shape: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """(N, C, OH, OW): the shape a pooling layer's forward gives, which its backward expects of dout."""
+    N, C, H, W = x_shape
+    k, s, p = layer.kernel_size, layer.stride, layer.padding
+    return N, C, conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
 
 
 class Conv2D(Layer):
@@ -172,7 +185,7 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
         """y = W ⋆ x + b as one matrix product over im2col columns, b included (see below)."""
-        _check_input(self, x, self.in_channels)
+        x = _check_input(self, x, self.in_channels)
         N, C, H, W = x.shape
         kh, kw = self.kernel_size
         OH = conv_output_size(H, kh, self.stride, self.padding)
@@ -196,9 +209,12 @@ class Conv2D(Layer):
 
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """[dW | db] = dout @ colsᵀ, dx = col2im(Wᵀ @ dout) (None if not input_grad)."""
-        x_shape, cols = self.cache  # cols: (K+1, N*OH*OW), the last row all ones
-        N, F, OH, OW = dout.shape
+        x_shape, cols = self.cached()  # cols: (K+1, N*OH*OW), the last row all ones
         kh, kw = self.kernel_size
+        N, F = x_shape[0], self.out_channels
+        OH = conv_output_size(x_shape[2], kh, self.stride, self.padding)
+        OW = conv_output_size(x_shape[3], kw, self.stride, self.padding)
+        self.check_dout(dout, (N, F, OH, OW))
         K = cols.shape[0] - 1
         # Image by image, as in forward: dout stays in its own (N, F, ...) order, never copied.
         dout_n = dout.reshape(N, F, OH * OW)  # (N, F, OH*OW), a view
@@ -274,7 +290,7 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
         """y = window maximum; caches boolean masks of where each maximum sits."""
-        _check_input(self, x)
+        x = _check_input(self, x)
         N, C, H, W = x.shape
         k, s, p = self.kernel_size, self.stride, self.padding
         OH, OW = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
@@ -301,7 +317,8 @@ class MaxPool2D(_Pool2D):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dx = dout placed where each window's maximum was, zero elsewhere (overlaps add up)."""
-        (N, C, H, W), masks = self.cache
+        (N, C, H, W), masks = self.cached()
+        self.check_dout(dout, _pooled_shape(self, (N, C, H, W)))
         k, s, p = self.kernel_size, self.stride, self.padding
         if self._tiles(H, W):
             dx = np.empty((N, C, H // k, k, W // k, k), dtype=dout.dtype)  # (N, C, OH, k, OW, k)
@@ -329,7 +346,7 @@ class AvgPool2D(_Pool2D):
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
         """y = window mean; only the input shape is cached."""
-        _check_input(self, x)
+        x = _check_input(self, x)
         N, C, H, W = x.shape
         k, s, p = self.kernel_size, self.stride, self.padding
         OH, OW = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
@@ -344,7 +361,8 @@ class AvgPool2D(_Pool2D):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dx = dout / k² spread evenly over each window (overlaps add up)."""
-        N, C, H, W = self.cache
+        N, C, H, W = self.cached()
+        self.check_dout(dout, _pooled_shape(self, (N, C, H, W)))
         k, s, p = self.kernel_size, self.stride, self.padding
         OH, OW = dout.shape[2:]
         share = dout / (k * k)  # a Python int keeps dout's dtype

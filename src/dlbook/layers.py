@@ -9,17 +9,23 @@ The contract every layer keeps:
   It never modifies ``dout`` in place. A layer with parameters also accepts
   ``backward(dout, input_grad=False)``: it fills ``self.grads`` only and
   returns None, for a first layer whose input is data (see `Sequential.backward`).
+* ``backward`` checks that ``forward`` ran (``self.cached()``) and that ``dout``
+  has the output's shape (``self.check_dout``), and says which layer complained.
 * ``params`` and ``grads`` are dicts of arrays; optimizers update ``params``
   in place. ``buffers`` holds state that is not learned (BatchNorm's running
   statistics): saved with the model, never touched by an optimizer.
-* dtype is preserved: float32 in, float32 out.
+* dtype is preserved: float32 in, float32 out. Integer (or bool) input is
+  computed in float64; input that is not real numbers (complex, text) is refused.
+* Hyperparameters (Dropout's ``p``, BatchNorm's ``momentum``...) are checked
+  whenever they are assigned, also between steps.
 """
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from numbers import Real
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,14 +35,33 @@ from dlbook import init
 __all__ = ["Layer", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "BatchNorm", "Flatten"]
 
 
+def _check(valid: Callable[[float], bool], what: str, hint: str = "") -> Callable[[Any], float]:
+    """A hyperparameter check: the value as a float, or ValueError(f"Invalid {what}: {value}{hint}")."""
+
+    def check(value: Any) -> float:
+        if not (isinstance(value, Real) and valid(value)):
+            raise ValueError(f"Invalid {what}: {value if isinstance(value, Real) else repr(value)}{hint}")
+        return float(value)
+
+    return check
+
+
 class Layer(ABC):
     """Base class: a layer without parameters unless a subclass adds some."""
+
+    # name -> check, run on every assignment of that attribute (see __setattr__)
+    hyperparameter_checks: dict[str, Callable[[Any], Any]] = {}
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
         self.cache = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A hyperparameter changed between steps (a live slider) is checked as in __init__.
+        check = self.hyperparameter_checks.get(name)
+        super().__setattr__(name, value if check is None else check(value))
 
     @abstractmethod
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
@@ -56,13 +81,27 @@ class Layer(ABC):
         """Raise a ValueError naming this layer unless x's shape matches one of `patterns`.
 
         A pattern lists the expected sizes; a string stands for any size, e.g.
-        ``("N", 784)`` or ``("N", 3, "H", "W")``.
+        ``("N", 784)`` or ``("N", 3, "H", "W")``. x must hold real numbers (integers
+        are computed in float64; complex numbers or text are refused).
         """
+        F.check_real(x, who=repr(self))
         for pattern in patterns:
             if len(pattern) == x.ndim and all(isinstance(d, str) or d == s for d, s in zip(pattern, x.shape)):
                 return
         wanted = " or ".join("(" + ", ".join(str(d) for d in p) + ")" for p in patterns)
         raise ValueError(f"{self!r} expected input of shape {wanted}, got {x.shape}")
+
+    def cached(self) -> Any:
+        """What `forward` cached for `backward`; a ValueError naming this layer if forward never ran."""
+        if self.cache is None:
+            raise ValueError(f"{self!r}: backward needs what forward caches; call forward first")
+        return self.cache
+
+    def check_dout(self, dout: np.ndarray, shape: tuple[int, ...]) -> None:
+        """Raise a ValueError naming this layer unless dout has `shape`, the shape of forward's output."""
+        if np.shape(dout) != tuple(shape):
+            raise ValueError(f"{self!r}.backward expected dout of shape {tuple(shape)} (the shape of "
+                             f"forward's output), got {np.shape(dout)}")
 
 
 class Linear(Layer):
@@ -111,7 +150,8 @@ class Linear(Layer):
 
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """dW = xᵀ dout, db = sum of dout over the batch, dx = dout Wᵀ (None if not input_grad)."""
-        x = self.cache
+        x = self.cached()
+        self.check_dout(dout, (len(x), self.out_features))
         W = self.params["W"]
         # Each b_j is added to all N rows, so its gradient sums over the batch.
         self.grads["W"] = (x.T @ dout).astype(W.dtype, copy=False)  # (D_in, D_out)
@@ -123,11 +163,13 @@ class ReLU(Layer):
     """y = max(x, 0); dL/dx = dL/dy where x > 0, else 0.  x: any shape."""
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
-        self.cache = x > 0
-        return F.relu(x)
+        y = F.relu(x)
+        self.cache = y > 0  # the same as x > 0
+        return y
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        positive = self.cache
+        positive = self.cached()
+        self.check_dout(dout, positive.shape)
         # A new array (zeroing `dout[~positive]` would corrupt the caller's gradient). Multiplying
         # by the 0/1 mask is ~10x faster than np.where, which branches on every element.
         return dout * positive
@@ -139,6 +181,8 @@ class LeakyReLU(Layer):
     Args:
         negative_slope: float, the slope for x <= 0. Default 0.01.
     """
+
+    hyperparameter_checks = {"negative_slope": _check(math.isfinite, "negative_slope value")}
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
@@ -152,7 +196,8 @@ class LeakyReLU(Layer):
         return F.leaky_relu(x, self.negative_slope)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x = self.cache
+        x = self.cached()
+        self.check_dout(dout, x.shape)
         return dout * F.leaky_relu_grad(x, self.negative_slope)
 
 
@@ -165,7 +210,8 @@ class Sigmoid(Layer):
         return y
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        y = self.cache
+        y = self.cached()
+        self.check_dout(dout, y.shape)
         return dout * y * (1 - y)
 
 
@@ -178,7 +224,8 @@ class Tanh(Layer):
         return y
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        y = self.cache
+        y = self.cached()
+        self.check_dout(dout, y.shape)
         return dout * (1 - y * y)
 
 
@@ -193,27 +240,29 @@ class Dropout(Layer):
         rng: np.random.Generator, draws a fresh mask on every training forward.
     """
 
+    hyperparameter_checks = {"p": _check(lambda p: 0 <= p < 1, "dropout probability", " (expected 0 <= p < 1)")}
+
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator) -> None:
         super().__init__()
-        if not isinstance(p, Real) or not 0 <= p < 1:
-            raise ValueError(f"Invalid dropout probability: {p} (expected 0 <= p < 1)")
-        self.p = p
+        self.p = p  # checked here and whenever it is reassigned
         self.rng = rng
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
+        x = F.as_float(x)  # integers too are scaled by 1 / (1 - p), in float64
         if not train:
-            self.cache = None
+            self.cache = (x.shape, None)  # no mask: backward passes dout through
             return x
         keep = self.rng.random(x.shape) < 1 - self.p  # (same shape as x), True with probability 1 - p
         mask = keep.astype(x.dtype) * x.dtype.type(1 / (1 - self.p))
-        self.cache = mask
+        self.cache = (x.shape, mask)
         return x * mask
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        mask = self.cache
+        x_shape, mask = self.cached()
+        self.check_dout(dout, x_shape)
         if mask is None:
             return dout
         return dout * mask
@@ -235,6 +284,11 @@ class BatchNorm(Layer):
         dtype: dtype of gamma, beta and the running estimates. Default np.float64.
     """
 
+    hyperparameter_checks = {
+        "momentum": _check(lambda a: 0 <= a <= 1, "momentum value"),
+        "eps": _check(lambda eps: 0 < eps < math.inf, "epsilon value"),
+    }
+
     def __init__(
         self,
         num_features: int,
@@ -246,11 +300,7 @@ class BatchNorm(Layer):
         super().__init__()
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ValueError(f"Invalid num_features: {num_features}")
-        if not isinstance(momentum, Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not isinstance(eps, Real) or not eps > 0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        self.num_features, self.momentum, self.eps = int(num_features), float(momentum), float(eps)
+        self.num_features, self.momentum, self.eps = int(num_features), momentum, eps  # checked on assignment
         self.params = {
             "gamma": np.ones(num_features, dtype=dtype),
             "beta": np.zeros(num_features, dtype=dtype),
@@ -282,7 +332,8 @@ class BatchNorm(Layer):
             m = x.size // C  # values per feature: N, or N * H * W
             if m < 2:
                 raise ValueError(
-                    f"{self!r} needs more than 1 value per feature in training, got input {x.shape}"
+                    f"{self!r} needs more than 1 value per feature in training, got input {x.shape} "
+                    "(a last mini-batch of one sample? train(..., drop_last=True) skips it)"
                 )
             mean = x.mean(axis=axes, keepdims=True)  # bshape
             xc = x - mean
@@ -301,7 +352,8 @@ class BatchNorm(Layer):
         return self.params["gamma"].reshape(bshape) * x_hat + self.params["beta"].reshape(bshape)
 
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        x_hat, inv_std, axes, bshape, train = self.cache
+        x_hat, inv_std, axes, bshape, train = self.cached()
+        self.check_dout(dout, x_hat.shape)
         gamma = self.params["gamma"]
         self.grads["beta"] = dout.sum(axis=axes).astype(gamma.dtype, copy=False)  # (C,)
         self.grads["gamma"] = (dout * x_hat).sum(axis=axes).astype(gamma.dtype, copy=False)  # (C,)
@@ -322,10 +374,12 @@ class Flatten(Layer):
     """Flatten every axis but the batch: x: (N, d1, d2, ...) -> y: (N, d1 * d2 * ...)."""
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
+        x = F.as_float(x)  # like every layer: integers become float64
         self.cache = x.shape
         N = x.shape[0]
         return x.reshape(N, -1)  # (N, d1 * d2 * ...)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x_shape = self.cache
+        x_shape = self.cached()
+        self.check_dout(dout, (x_shape[0], math.prod(x_shape[1:])))
         return dout.reshape(x_shape)  # (N, d1, d2, ...)
