@@ -58,9 +58,19 @@ def as_float(x: np.ndarray, *, who: str = "dlbook") -> np.ndarray:
 
 
 def _check_same_shape(y_hat: np.ndarray, y: np.ndarray, who: str) -> None:
+    """A loss's prediction and target: real numbers, the same shape, not empty."""
+    check_real(y, who=who)
     # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
     if y_hat.shape != y.shape:
         raise ValueError(f"{who}: prediction has shape {y_hat.shape} but target has shape {y.shape}")
+    if y_hat.size == 0:
+        raise ValueError(f"{who}: got an empty batch; a mean over no samples is undefined")
+
+
+def _check_binary_targets(y: np.ndarray, who: str) -> None:
+    # A target of 2 or -1 would give a loss below 0 and a gradient towards nonsense.
+    if not np.all((y >= 0) & (y <= 1)):  # NaN fails both comparisons
+        raise ValueError(f"{who}: expected targets in [0, 1], got values in [{np.min(y)}, {np.max(y)}]")
 
 
 # Activations -------------------------------------------------------------
@@ -259,7 +269,8 @@ def validate_class_targets(scores: np.ndarray, y: np.ndarray, *, who: str = "cro
     """Check class targets against scores (N, K); raise a ValueError naming `who` if wrong.
 
     Accepted: integer class indices y: (N,) with 0 <= y < K, or target
-    distributions y: (N, K) (one-hot rows, or any rows of probabilities).
+    distributions y: (N, K) (one-hot rows, or any rows of probabilities: each
+    entry in [0, 1], each row summing to 1). N must be at least 1.
 
     Args:
         scores: np.ndarray, (N, K).
@@ -271,10 +282,12 @@ def validate_class_targets(scores: np.ndarray, y: np.ndarray, *, who: str = "cro
     if scores.ndim != 2:
         raise ValueError(f"{who}: expected scores of shape (N, K), got {scores.shape}")
     N, K = scores.shape
+    if N == 0:
+        raise ValueError(f"{who}: got an empty batch; a mean over no samples is undefined")
     if y.shape == (N,):
         if not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"{who}: class indices y must be integers, got dtype {y.dtype}")
-        if N > 0 and (y.min() < 0 or y.max() >= K):
+        if y.min() < 0 or y.max() >= K:
             raise ValueError(
                 f"{who}: class indices must lie in [0, {K - 1}], got values in [{y.min()}, {y.max()}]"
             )
@@ -283,6 +296,16 @@ def validate_class_targets(scores: np.ndarray, y: np.ndarray, *, who: str = "cro
             f"{who}: for scores of shape {scores.shape} expected y of shape ({N},) "
             f"(class indices) or {scores.shape} (one-hot), got {y.shape}"
         )
+    else:
+        check_real(y, who=who)
+        # Rows that are not distributions (-1s, or summing to 2) would give a loss below 0.
+        tolerance = np.sqrt(np.finfo(y.dtype if y.dtype.kind == "f" else np.float64).eps)
+        sums = y.sum(axis=1, dtype=np.float64)
+        if not (np.all((y >= 0) & (y <= 1)) and np.all(np.abs(sums - 1) <= tolerance)):
+            raise ValueError(
+                f"{who}: target rows must be probabilities (entries in [0, 1] summing to 1, e.g. one-hot); "
+                f"got entries in [{y.min()}, {y.max()}] and row sums in [{sums.min():.6g}, {sums.max():.6g}]"
+            )
 
 
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> np.floating:
@@ -323,6 +346,7 @@ def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> np.floating:
     p = as_float(p)
     y = np.asarray(y)
     _check_same_shape(p, y, "binary_cross_entropy")
+    _check_binary_targets(y, "binary_cross_entropy")
     y = y.astype(p.dtype, copy=False)
     eps = np.finfo(p.dtype).eps
     p = np.clip(p, eps, 1 - eps)
@@ -344,5 +368,6 @@ def binary_cross_entropy_with_logits(u: np.ndarray, y: np.ndarray) -> np.floatin
     u = as_float(u)
     y = np.asarray(y)
     _check_same_shape(u, y, "binary_cross_entropy_with_logits")
+    _check_binary_targets(y, "binary_cross_entropy_with_logits")
     y = y.astype(u.dtype, copy=False)
     return np.mean(np.maximum(u, 0) - u * y + np.log1p(np.exp(-np.abs(u))))

@@ -6,6 +6,10 @@
 The value comes from `dlbook.functional`; `backward` is the short closed form
 of its derivative, which is why the pairs softmax + cross-entropy and
 sigmoid + binary cross-entropy are fused into one layer: (p - y) / N.
+
+Every loss refuses what would give a silently wrong number: an empty batch
+(a mean over nothing), targets that are not class indices or probabilities,
+complex numbers or text. Integer scores are computed in float64.
 """
 
 from __future__ import annotations
@@ -40,8 +44,24 @@ class Loss(ABC):
         return f"{type(self).__name__}()"
 
     def _check_same_shape(self, scores: np.ndarray, y: np.ndarray) -> None:
+        """Scores and targets: real numbers, the same shape, at least one sample."""
+        F.check_real(scores, who=repr(self))
+        F.check_real(y, who=repr(self))
         if scores.shape != y.shape:
             raise ValueError(f"{self!r} expected y of the scores' shape {scores.shape}, got {y.shape}")
+        if scores.size == 0:
+            raise ValueError(f"{self!r}: got an empty batch; a mean over no samples is undefined")
+
+    def cached(self):
+        """What `forward` cached for `backward`; a ValueError if forward never ran."""
+        if self.cache is None:
+            raise ValueError(f"{self!r}: backward needs what forward caches; call forward first")
+        return self.cache
+
+    def check_dout(self, dout: float) -> None:
+        """dout = dL_total/dL scales the gradient: one number, never an array that would broadcast."""
+        if np.ndim(dout) != 0 or np.asarray(dout).dtype.kind not in "biuf":
+            raise ValueError(f"{self!r}.backward expected dout to be one number, got {dout!r}")
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -67,7 +87,8 @@ class SoftmaxCrossEntropy(Loss):
         return float(-np.sum(y * log_p) / N)
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        p, y = self.cache  # p: (N, K)
+        p, y = self.cached()  # p: (N, K)
+        self.check_dout(dout)
         N = p.shape[0]
         if y.ndim == 1:
             dscores = p.copy()
@@ -96,7 +117,8 @@ class SigmoidBCE(Loss):
         return float(F.binary_cross_entropy_with_logits(scores, y))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        p, y = self.cache
+        p, y = self.cached()
+        self.check_dout(dout)
         return (p - y) * p.dtype.type(dout / p.size)
 
 
@@ -111,11 +133,13 @@ class MSELoss(Loss):
     """
 
     def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        scores = F.as_float(scores, who=repr(self))  # integer scores: in float64, as every loss
         y = np.asarray(y)
         self._check_same_shape(scores, y)
         self.cache = scores - y.astype(scores.dtype, copy=False)
         return float(F.mse_loss(scores, y))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        diff = self.cache
+        diff = self.cached()
+        self.check_dout(dout)
         return diff * diff.dtype.type(2 * dout / diff.size)
