@@ -62,17 +62,19 @@ def test_build_network_rejects_unknown_activation():
 def test_digits_trainer_is_the_chapters_recipe():
     # Same seed and settings as a plain `train` call: the same network after 2 epochs.
     state = dt.step(dt.init(0.05, 30, "ReLU", epochs=2), 2)
+    # The last 300 training digits validate (never the test set); the rest train, standardized on their own.
     digits = load_digits(dtype=np.float64)
-    x_train, x_test, _, _ = standardize(digits.x_train, digits.x_test)
+    x_train, x_val, _, _ = standardize(digits.x_train[:-300], digits.x_train[-300:])
+    y_train, y_val = digits.y_train[:-300], digits.y_train[-300:]
     rng = np.random.default_rng(0)
     net = Sequential(Linear(64, 30, rng=rng), ReLU(), Dropout(0.4, rng=rng), Linear(30, 10, rng=rng))
     optimizer = Momentum(lr=0.05, momentum=0.9, weight_decay=1e-3)
-    train(net, optimizer, (x_train, digits.y_train), SoftmaxCrossEntropy(), epochs=2, batch_size=32, rng=rng,
+    train(net, optimizer, (x_train, y_train), SoftmaxCrossEntropy(), epochs=2, batch_size=32, rng=rng,
           scheduler=CosineAnnealingLR(optimizer, T_max=2))
     for name, p in net.params().items():
         np.testing.assert_allclose(state.model.params()[name], p)
-    assert state.history["test_acc"][-1] == accuracy(net, x_test, digits.y_test)
-    assert len(state.history["test_loss"]) == 3  # before training, and after each epoch
+    assert state.history["val_acc"][-1] == accuracy(net, x_val, y_val)
+    assert len(state.history["val_loss"]) == 3  # before training, and after each epoch
 
 
 def test_digits_trainer_diverges_politely_and_fits_its_budget():
@@ -80,7 +82,7 @@ def test_digits_trainer_diverges_politely_and_fits_its_budget():
     assert explorer.text(lr=1.0).startswith("Diverged at epoch 1")
     png, text = explorer.render(explorer.advance(explorer.start(lr=1.0), 4))
     assert png.startswith(b"\x89PNG") and text.startswith("Diverged")
-    assert explorer.text(hidden=10, activation="tanh").startswith("Epoch 4: test accuracy")
+    assert explorer.text(hidden=10, activation="tanh").startswith("Epoch 4: validation accuracy")
 
 
 def test_digits_explorer_fits_its_website_budget():

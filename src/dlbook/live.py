@@ -9,6 +9,10 @@ How it stays responsive:
   is captured through ``Output``, which flickers and leaks into nbval.
 * Play runs frames on the same worker; Pause clears one flag that the worker
   reads before every frame, so training stops at once.
+* In a training explorer, a change of hot controls only (learning rate,
+  momentum α, dropout rate, λ; see `dlbook.hot`) is applied to the running
+  training, which goes on from the same epoch; any other change, or one
+  before the first epoch or after the run has ended, starts training again.
 * An error in `run`/`step`/`draw` becomes a line of text in the readout,
   never a traceback in the middle of the page.
 
@@ -69,6 +73,7 @@ class LiveView:
         image: the ``ipywidgets.Image`` showing the figure.
         text: the current readout, as plain text.
         runs, draws: how many times `run`/`init` and `draw` were called.
+        adjustments: how many hot changes were applied to a running training.
         error: the last exception a render raised, or ``None``.
         worker: the rendering thread (``None`` in synchronous mode).
     """
@@ -84,7 +89,7 @@ class LiveView:
         self.readout = W.HTML()
         self.readout.add_class("dlbx-readout")
         self.text = ""
-        self.runs = self.draws = 0
+        self.runs = self.draws = self.adjustments = 0
         self.error: BaseException | None = None
         self.state: Any = None
 
@@ -215,9 +220,14 @@ class LiveView:
             steps, self._steps_requested = self._steps_requested, 0
             playing = self._playing
         if requested != self._shown or reset:
-            self._shown = requested
-            self.runs += 1
-            self.state = explorer.start(**requested) if explorer.training else explorer.result(**requested)
+            shown, self._shown = self._shown, requested
+            if not reset and self._hot(shown, requested):
+                self.adjustments += 1
+                changed = {name: value for name, value in requested.items() if value != shown[name]}
+                self.state = explorer.adjust(self.state, **changed)
+            else:
+                self.runs += 1
+                self.state = explorer.start(**requested) if explorer.training else explorer.result(**requested)
             self._publish()
             return
         if not explorer.training or not (steps or playing):
@@ -229,6 +239,14 @@ class LiveView:
         self._publish()
         if explorer.finished(self.state):
             self._set_playing(False)
+
+    def _hot(self, shown: dict | None, requested: dict) -> bool:
+        """Can the change from `shown` to `requested` be applied to the running training?"""
+        explorer = self.explorer
+        if not explorer.training or shown is None or self.state is None:
+            return False
+        changed = {name for name, value in requested.items() if value != shown[name]}
+        return (changed <= explorer.hot and self.state.epoch > 0 and not explorer.finished(self.state))
 
     def _publish(self) -> None:
         png, text = self.explorer.render(self.state)

@@ -11,6 +11,11 @@ training explorer, at each of its ``frames``), and writes:
 * a few lines of plain JavaScript that look up the image for the chosen
   settings. Nothing is fetched from anywhere: the page works offline.
 
+A training explorer with mid-run scenarios (``scenarios=``, see `dlbook.hot`)
+gets one more control, "mid-run change": "none" shows the grid above; a
+scenario shows its precomputed run, with its change marked on the curves, and
+grays out the other controls (its settings are its own).
+
 All element ids start with the block's unique id, so two explorers on one page
 never interfere.
 """
@@ -23,9 +28,12 @@ import html
 import itertools
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 from dlbook.controls import Choice, Toggle
+
+SCENARIO, NO_SCENARIO = "scenario", "none"
 
 __all__ = ["explorer_html", "StaticBudgetError", "BUDGET_BYTES"]
 
@@ -145,13 +153,35 @@ def _control_html(uid: str, i: int, control: Any, values: list, index: int) -> s
             f'<output id="{cid}-out" for="{cid}">{shown}</output></div>')
 
 
+def _static_controls(explorer: Any) -> dict:
+    """The explorer's controls, plus "mid-run change" if it has scenarios (which then gray the others out)."""
+    scenarios = list(getattr(explorer, "scenarios", None) or ())
+    if not scenarios:
+        return dict(explorer.controls)
+    controls = {name: replace(c, when={**(c.when or {}), SCENARIO: (NO_SCENARIO,)})
+                for name, c in explorer.controls.items()}
+    controls[SCENARIO] = Choice("mid-run change", (NO_SCENARIO, *scenarios), NO_SCENARIO)
+    return controls
+
+
+def _states(explorer: Any, settings: dict, frames: list[int]):
+    """The training states at each frame: a scenario's run, or a plain run at these settings."""
+    scenario = settings.get(SCENARIO, NO_SCENARIO)
+    if scenario != NO_SCENARIO:
+        yield from explorer.play_scenario(scenario, frames)
+        return
+    state = explorer.start(**settings)
+    for epoch in frames:
+        state = explorer.advance(state, epoch - state.epoch)
+        yield state
+
+
 def _evaluate(explorer: Any, settings: dict, frames: list[int], colors: int) -> list[tuple[bytes, str]]:
     """``(png, readout)`` at these settings: one for a result explorer, one per frame for a training one."""
     if not explorer.training:
         return [explorer.render(explorer.result(**settings), dpi=explorer.static_dpi, colors=colors)]
-    state, shown, out = explorer.start(**settings), None, []
-    for epoch in frames:
-        state = explorer.advance(state, epoch - state.epoch)
+    shown, out = None, []
+    for state in _states(explorer, settings, frames):
         if shown is None or state.epoch != shown[0]:  # a diverged run stops: its last image repeats
             shown = (state.epoch, explorer.render(state, dpi=explorer.static_dpi, colors=colors))
         out.append(shown[1])
@@ -173,7 +203,9 @@ def _precompute(explorer: Any, names: list[str], grids: list[list], frames: list
     # Settings that differ only in a control that does not matter (see `when`) are computed once.
     done: dict[tuple, list[tuple[bytes, str]]] = {}
     for combo in itertools.product(*grids):  # the last control varies fastest
-        settings = explorer.settings(**dict(zip(names, combo)))
+        values = dict(zip(names, combo))
+        scenario = values.pop(SCENARIO, NO_SCENARIO)
+        settings = {SCENARIO: scenario} if scenario != NO_SCENARIO else explorer.settings(**values)
         key = tuple(settings.items())
         if key not in done:
             done[key] = _evaluate(explorer, settings, frames, colors)
@@ -184,10 +216,10 @@ def _precompute(explorer: Any, names: list[str], grids: list[list], frames: list
     return {"images": uris, "map": image_map, "texts": list(texts), "tmap": text_map, "settings": len(done)}
 
 
-def _when(explorer: Any, names: list[str], grids: list[list]) -> list:
+def _when(controls: list, names: list[str], grids: list[list]) -> list:
     """For each control: None, or ``[[j, [indices of control j's values for which it matters]], ...]``."""
     out = []
-    for control in explorer.controls.values():
+    for control in controls:
         conditions = [[names.index(other), [k for k, v in enumerate(grids[names.index(other)]) if v in allowed]]
                       for other, allowed in (control.when or {}).items()]
         out.append(conditions or None)
@@ -211,14 +243,15 @@ def explorer_html(explorer: Any, *, budget: int = BUDGET_BYTES, colors: int = 64
         StaticBudgetError: if the block would exceed `budget`; it names the
             controls to precompute fewer values of.
     """
-    names = list(explorer.controls)
-    controls = list(explorer.controls.values())
+    static_controls = _static_controls(explorer)
+    names = list(static_controls)
+    controls = list(static_controls.values())
     grids = [c.static_values() for c in controls]
     frames = list(explorer.frames) if explorer.training else [0]
     data = _precompute(explorer, names, grids, frames, colors)
     count = data.pop("settings")
     data.update(sizes=[len(g) for g in grids], labels=[[c.format(v) for v in g] for c, g in zip(controls, grids)],
-                when=_when(explorer, names, grids), frames=frames, alt=explorer.alt)
+                when=_when(controls, names, grids), frames=frames, alt=explorer.alt)
     # "<" escaped so no string in the data can close the <script> element.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     if uid is None:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from dlbook.controls import Choice, Control, LogSlider, Slider, Toggle, active
+from dlbook.hot import Scenario, changes_text, hot_names, make_change
 
 __all__ = ["Slider", "LogSlider", "Choice", "Toggle", "Explorer", "TrainingExplorer", "static_mode", "computing"]
 
@@ -126,7 +127,7 @@ class _Base:
         with self.lock, computing():
             fig = self.draw_fn(result)
             png = fig_to_png(fig, dpi=self.dpi if dpi is None else dpi, colors=colors)
-            text = self.readout_fn(result)
+            text = self.readout(result)
         return png, text
 
     def show(self) -> None:
@@ -208,6 +209,12 @@ class TrainingExplorer(_Base):
     ``epoch`` (how far training has gone) and ``diverged_at`` (``None``, or the
     epoch whose loss became NaN or infinite; training stops there).
 
+    With `adjust`, the hot controls (see `dlbook.hot`) change a running
+    training: ``adjust(state, **changed) -> state`` applies the new values from
+    the next step on, keeping the optimizer and its state. The state then also
+    carries ``settings`` (every control's value) and ``changes`` (a list of
+    `dlbook.hot.Change`, which `adjust` appends to and the figure marks).
+
     Args:
         controls: ``{argument name: control}``; `init` receives these names.
         init: ``init(**values) -> state``, seeded.
@@ -218,6 +225,8 @@ class TrainingExplorer(_Base):
         epochs_per_frame: epochs trained between two images while playing.
         frames: the epochs the website shows (its epoch slider); default:
             ten evenly spaced from 0 to `max_epochs`.
+        adjust: ``adjust(state, **changed) -> state``, applies hot controls to a running state.
+        scenarios: ``{name: Scenario}``, mid-run changes the website precomputes (needs `adjust`).
         title, alt, dpi, static_dpi: as for `Explorer`.
     """
 
@@ -226,7 +235,8 @@ class TrainingExplorer(_Base):
     def __init__(self, controls: Mapping[str, Control], init: Callable[..., Any],
                  step: Callable[[Any, int], Any], draw: Callable[[Any], Any], *,
                  readout: Callable[[Any], str], max_epochs: int, epochs_per_frame: int = 1,
-                 frames: Sequence[int] | None = None, title: str = "", alt: str = "",
+                 frames: Sequence[int] | None = None, adjust: Callable[..., Any] | None = None,
+                 scenarios: Mapping[str, Scenario] | None = None, title: str = "", alt: str = "",
                  dpi: float = 100, static_dpi: float | None = None) -> None:
         super().__init__(controls, draw, readout, title=title, alt=alt, dpi=dpi, static_dpi=static_dpi)
         if max_epochs < 1 or epochs_per_frame < 1:
@@ -240,6 +250,16 @@ class TrainingExplorer(_Base):
         self.frames = sorted({int(f) for f in frames})
         if self.frames[0] < 0 or self.frames[-1] > max_epochs:
             raise ValueError(f"Invalid frames {self.frames}: must lie in 0..max_epochs={max_epochs}")
+        self.adjust_fn = adjust
+        self.hot = hot_names(self.controls, adjust is not None)
+        self.scenarios = dict(scenarios or {})
+        for name, scenario in self.scenarios.items():
+            self.settings(**scenario.settings)  # unknown controls raise
+            for epoch, changed in scenario.changes.items():
+                if set(changed) - self.hot or not 0 < epoch < max_epochs:
+                    raise ValueError(f"Invalid scenario {name!r}: at epoch {epoch} it changes {sorted(changed)}; "
+                                     f"only hot controls {sorted(self.hot)} change, between epochs 1 and "
+                                     f"{max_epochs - 1}")
 
     def start(self, **values: Any) -> Any:
         """A fresh state at these settings (defaults for the rest)."""
@@ -256,6 +276,50 @@ class TrainingExplorer(_Base):
         with computing():
             return self.step_fn(state, n)
 
+    def adjust(self, state: Any, **changed: Any) -> Any:
+        """Apply new values of hot controls to a running state: training goes on from ``state.epoch``.
+
+        Each value that differs from the state's is recorded as a `dlbook.hot.Change`
+        in ``state.changes``, and ``state.settings`` is updated.
+
+        Raises:
+            ValueError: a control is unknown or cold (a cold change needs `start`).
+        """
+        cold = sorted(set(changed) - self.hot)
+        if cold:
+            raise ValueError(f"Cannot change {cold} while training (hot controls: {sorted(self.hot)}); "
+                             "start again with the new settings")
+        new = self.settings(**{**state.settings, **changed})
+        differ = {name: new[name] for name in changed if new[name] != state.settings[name]}
+        if not differ:
+            return state
+        old = state.settings
+        with computing():
+            state = self.adjust_fn(state, **differ)
+        state.settings = {**old, **differ}  # a new dict: earlier copies of the settings stay as they were
+        state.changes = [*state.changes, *(make_change(state.epoch, name, self.controls[name], old[name], value)
+                                           for name, value in differ.items())]
+        return state
+
+    def play_scenario(self, name: str, epochs: Sequence[int]) -> Iterator[Any]:
+        """Run scenario `name`, yielding the state at each of `epochs` (ascending); it is updated in place."""
+        scenario = self.scenarios[name]
+        state = self.start(**scenario.settings)
+        pending = sorted(scenario.changes.items())
+        for epoch in epochs:
+            while pending and pending[0][0] <= epoch:
+                at, changed = pending.pop(0)
+                state = self.advance(state, at - state.epoch)
+                if state.epoch == at:  # not if it diverged before
+                    state = self.adjust(state, **changed)
+            yield self.advance(state, epoch - state.epoch)
+
+    def readout(self, state: Any) -> str:
+        """The readout sentence, followed by the hot changes made so far."""
+        changes = changes_text(getattr(state, "changes", ()))
+        text = self.readout_fn(state)
+        return f"{text} {changes}" if changes else text
+
     def finished(self, state: Any) -> bool:
         """True once training has reached `max_epochs` or diverged: Play stops."""
         return state.diverged_at is not None or state.epoch >= self.max_epochs
@@ -266,4 +330,4 @@ class TrainingExplorer(_Base):
 
     def text(self, epoch: int | None = None, **values: Any) -> str:
         """The readout after training `epoch` epochs (default `max_epochs`) at these settings."""
-        return self.readout_fn(self.trained(epoch, **values))
+        return self.readout(self.trained(epoch, **values))

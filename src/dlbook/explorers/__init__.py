@@ -16,14 +16,16 @@ One chapter each (import from their modules):
 * `logistic_neuron` (2): MSE against cross-entropy from a bad start.
 * `bowl`, `logistic_batch` (3): learning rate on a bowl; batch size.
 * `digits_trainer`, `gradient_depth` (4): training on digits; gradients per layer.
-* `initialization` (5): weight scale and activation histograms.
+* `initialization`, `momentum` (5): weight scale and activation histograms;
+  optimizers and momentum α training a network on the digits.
 * `batchnorm` (6): batch normalization against the initial weight scale.
 * `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
 
 Each module keeps its explorer's pieces as plain functions (``run`` or
 ``init``/``step``, ``readout``) that a chapter can also call directly. The
 explorers that train a classifier epoch by epoch share their common pieces
-through `classifier_training`.
+through `classifier_training`; their learning rate, momentum α, dropout rate
+and weight decay λ are hot controls (`dlbook.hot`).
 """
 
 from dlbook.explorers.optimizer import optimizer_explorer

@@ -7,8 +7,13 @@ The network is the chapter's: ``Conv2D(1, 16, 3x3, padding 1)``, ReLU,
 `cnn_digits`), with mini-batches of 32, Momentum (α 0.9) with weight decay
 1e-3 and a cosine learning-rate schedule over the run. The reader changes the
 learning rate and the dropout rate (of both dropout layers). The figure shows
-the loss (left) and the accuracy (right) on the training and the test images
-after every epoch.
+the loss (left) and the accuracy (right) on the training images and on 300
+validation images held out from the training set (never the test set), after
+every epoch.
+
+Both controls are hot: changed while it trains, they apply from the next batch
+(the cosine schedule goes on scaled to the new starting learning rate), and the
+change is marked on the curves (see `dlbook.hot`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from matplotlib.ticker import MaxNLocator
 from dlbook import viz
 from dlbook.conv import Conv2D, MaxPool2D
 from dlbook.data import Dataset, load_digits
-from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, record, train_epochs
+from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, adjust, hold_out, record, \
+    train_epochs
+from dlbook.hot import Scenario, diverged_after
 from dlbook.layers import Dropout, Flatten, Linear, ReLU
 from dlbook.model import Sequential
 from dlbook.optim import Momentum
@@ -32,6 +39,7 @@ __all__ = ["cnn_trainer_explorer", "CNNState", "cnn", "cnn_digits", "init", "ste
 
 FILTERS, HIDDEN = 16, 256
 MOMENTUM, WEIGHT_DECAY, BATCH_SIZE = 0.9, 1e-3, 32
+VALIDATION = 300  # training digits held out to validate
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +70,7 @@ def cnn(dropout: float, rng: np.random.Generator, dtype=np.float32) -> Sequentia
     )
 
 
-# A run and its train/test history: the same record as the digits trainer's (see `classifier_training`).
+# A run and its train/validation history: the same record as the digits trainer's (see `classifier_training`).
 CNNState = ClassifierRun
 
 
@@ -80,22 +88,23 @@ def init(lr: float, dropout: float, epochs: int = 30, seed: int = 0) -> CNNState
     optimizer = Momentum(lr=lr, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     scheduler = CosineAnnealingLR(optimizer, T_max=int(epochs))
     state = CNNState({"lr": lr, "dropout": float(dropout)}, model, optimizer, scheduler, rng)
-    record(state, cnn_digits())
+    record(state, hold_out(cnn_digits(), VALIDATION))
     return state
 
 
 def step(state: CNNState, n: int) -> CNNState:
     """Train `n` more epochs (in place), measuring both sets after each."""
-    return train_epochs(state, n, cnn_digits(), batch_size=BATCH_SIZE)
+    return train_epochs(state, n, hold_out(cnn_digits(), VALIDATION), batch_size=BATCH_SIZE)
 
 
 def readout(state: CNNState) -> str:
-    """Test accuracy and both losses after the latest epoch, or where training diverged."""
+    """Validation accuracy and both losses after the latest epoch, or where training diverged."""
     if state.diverged_at is not None:
-        return f"Diverged at epoch {state.diverged_at} (the loss blew up): try a smaller learning rate."
+        return (f"Diverged at epoch {state.diverged_at}{diverged_after(state)} (the loss blew up): "
+                "try a smaller learning rate.")
     h = state.history
-    return (f"Epoch {state.epoch}: test accuracy {h['test_acc'][-1]:.1%} (train {h['train_acc'][-1]:.1%}); "
-            f"loss: train {h['train_loss'][-1]:.3f}, test {h['test_loss'][-1]:.3f}.")
+    return (f"Epoch {state.epoch}: validation accuracy {h['val_acc'][-1]:.1%} (train {h['train_acc'][-1]:.1%}); "
+            f"loss: train {h['train_loss'][-1]:.3f}, validation {h['val_loss'][-1]:.3f}.")
 
 
 class _Drawing(CurvesDrawing):
@@ -105,9 +114,9 @@ class _Drawing(CurvesDrawing):
         fig, (ax_loss, ax_acc) = viz.new_figure(6.4, 2.7, ncols=2)
         empty = ([], [])
         with viz.style():
-            self.loss = viz.plot_curves(ax_loss, {"train": empty, "test": empty}, ylabel="loss",
+            self.loss = viz.plot_curves(ax_loss, {"train": empty, "validation": empty}, ylabel="loss",
                                         logy=True, ylim=(1e-3, 10.0), xmax=self.max_epochs)
-            self.acc = viz.plot_curves(ax_acc, {"train": empty, "test": empty}, ylabel="accuracy",
+            self.acc = viz.plot_curves(ax_acc, {"train": empty, "validation": empty}, ylabel="accuracy",
                                        ylim=(0.8, 1.005), xmax=self.max_epochs)
             ax_acc.axhline(0.98, color="0.6", linewidth=0.8, linestyle=":")
             ax_acc.legend(loc="lower right")
@@ -121,7 +130,7 @@ class _Drawing(CurvesDrawing):
     def _titles(self, state: CNNState) -> None:
         s, h = state.settings, state.history
         self.ax_loss.title.set_text(f"lr {s['lr']:g}, dropout {s['dropout']:g}")
-        self.ax_acc.title.set_text(f"epoch {state.epoch}: test accuracy {h['test_acc'][-1]:.1%}")
+        self.ax_acc.title.set_text(f"epoch {state.epoch}: validation accuracy {h['val_acc'][-1]:.1%}")
 
 
 def cnn_trainer_explorer(*, max_epochs: int = 15) -> TrainingExplorer:
@@ -142,10 +151,15 @@ def cnn_trainer_explorer(*, max_epochs: int = 15) -> TrainingExplorer:
         "dropout": Slider("dropout rate", 0.0, 0.75, 0.25, default=0.25, static=(0.0, 0.25, 0.5)),
     }
     frames = [0, 1, 2, 4, 7, 10, 15, 20, 30]
+    at = min(4, max_epochs - 1)
+    scenarios = {
+        f"lr 0.1 for {at} epochs, then 0.01": Scenario({"lr": 0.1}, {at: {"lr": 0.01}}),
+        f"dropout 0 until epoch {at}, then 0.5": Scenario({"dropout": 0.0}, {at: {"dropout": 0.5}}),
+    }
     return TrainingExplorer(
         controls, start, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs],
+        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
         title="Training the CNN on the digits",
-        alt="Left: training and test loss against the epoch, on a logarithmic scale. Right: training "
-            "and test accuracy against the epoch, with a dotted line at 98 %.",
+        alt="Left: training and validation loss against the epoch, on a logarithmic scale. Right: training "
+            "and validation accuracy against the epoch, with a dotted line at 98 %.",
         dpi=100, static_dpi=90)

@@ -6,7 +6,12 @@ an activation, ``Dropout(0.4)``, ``Linear(hidden, 10)``, softmax with
 cross-entropy; mini-batches of 32, Momentum (α 0.9) with weight decay 1e-3 and
 a cosine learning-rate schedule over the run. The reader changes the learning rate, the number of hidden
 units and the activation. The figure shows the loss (left) and the accuracy
-(right) on the training and the test images, measured after every epoch.
+(right) on the training images and on 300 validation images held out from the
+training set (never the test set), measured after every epoch.
+
+The learning rate is hot: changed while it trains, the cosine schedule goes on
+from the same epoch scaled to the new starting value, and the change is marked
+on the curves (see `dlbook.hot`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from functools import lru_cache
 import numpy as np
 
 from dlbook import viz
-from dlbook.data import Dataset, load_digits, standardize
-from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, record, train_epochs
+from dlbook.data import load_digits, standardize
+from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, Split, adjust, hold_out, record, \
+    train_epochs
+from dlbook.hot import Scenario, diverged_after
 from dlbook.init import he, xavier
 from dlbook.layers import Dropout, Linear, ReLU, Sigmoid, Tanh
 from dlbook.model import Sequential
@@ -25,22 +32,27 @@ from dlbook.optim import Momentum
 from dlbook.schedules import CosineAnnealingLR
 from dlbook.widgets import Choice, LogSlider, Slider, TrainingExplorer
 
-__all__ = ["digits_explorer", "DigitsState", "init", "step", "readout", "standardized_digits", "ACTIVATIONS"]
+__all__ = ["digits_explorer", "DigitsState", "init", "step", "readout", "standardized_digits", "ACTIVATIONS",
+           "VALIDATION"]
 
 # He initialization for ReLU, Xavier for the S-shaped activations (see the optimizers chapter).
 ACTIVATIONS = {"ReLU": (ReLU, he), "sigmoid": (Sigmoid, xavier), "tanh": (Tanh, xavier)}
 DROPOUT, MOMENTUM, WEIGHT_DECAY, BATCH_SIZE = 0.4, 0.9, 1e-3, 32
+VALIDATION = 300  # training digits held out to validate
 
 
 @lru_cache(maxsize=1)
-def standardized_digits() -> Dataset:
-    """`load_digits()` in float64, every pixel standardized with the training set's mean and std."""
-    digits = load_digits(dtype=np.float64)
-    x_train, x_test, _mean, _std = standardize(digits.x_train, digits.x_test)
-    return Dataset(x_train, digits.y_train, x_test, digits.y_test)
+def standardized_digits() -> Split:
+    """`load_digits()` in float64: the last 300 training digits validate, the rest train.
+
+    Every pixel is standardized with the mean and std of the images that train.
+    """
+    x_train, y_train, x_val, y_val = hold_out(load_digits(dtype=np.float64), VALIDATION)
+    x_train, x_val, _mean, _std = standardize(x_train, x_val)
+    return Split(x_train, y_train, x_val, y_val)
 
 
-# A run and its train/test history: the same record as the CNN trainer's (see `classifier_training`).
+# A run and its train/validation history: the same record as the CNN trainer's (see `classifier_training`).
 DigitsState = ClassifierRun
 
 
@@ -73,12 +85,13 @@ def step(state: DigitsState, n: int) -> DigitsState:
 
 
 def readout(state: DigitsState) -> str:
-    """Test accuracy and both losses after the latest epoch, or where training diverged."""
+    """Validation accuracy and loss after the latest epoch, or where training diverged."""
     if state.diverged_at is not None:
-        return f"Diverged at epoch {state.diverged_at} (the loss blew up): try a smaller learning rate."
+        return (f"Diverged at epoch {state.diverged_at}{diverged_after(state)} (the loss blew up): "
+                "try a smaller learning rate.")
     h = state.history
-    return (f"Epoch {state.epoch}: test accuracy {h['test_acc'][-1]:.1%} (train {h['train_acc'][-1]:.1%}), "
-            f"test loss {h['test_loss'][-1]:.3f}.")
+    return (f"Epoch {state.epoch}: validation accuracy {h['val_acc'][-1]:.1%} (train {h['train_acc'][-1]:.1%}), "
+            f"validation loss {h['val_loss'][-1]:.3f}.")
 
 
 class _Drawing(CurvesDrawing):
@@ -87,9 +100,9 @@ class _Drawing(CurvesDrawing):
     def _build(self) -> None:
         fig, (ax_loss, ax_acc) = viz.new_figure(6.4, 2.7, ncols=2)
         empty = ([], [])
-        self.loss = viz.plot_curves(ax_loss, {"train": empty, "test": empty}, ylabel="loss",
+        self.loss = viz.plot_curves(ax_loss, {"train": empty, "validation": empty}, ylabel="loss",
                                     logy=True, ylim=(1e-3, 10.0), xmax=self.max_epochs)
-        self.acc = viz.plot_curves(ax_acc, {"train": empty, "test": empty}, ylabel="accuracy",
+        self.acc = viz.plot_curves(ax_acc, {"train": empty, "validation": empty}, ylabel="accuracy",
                                    ylim=(0.5, 1.005), xmax=self.max_epochs)
         ax_acc.legend(loc="lower right")
         ax_loss.set_title(" ")
@@ -101,7 +114,7 @@ class _Drawing(CurvesDrawing):
     def _titles(self, state: DigitsState) -> None:
         s, h = state.settings, state.history
         self.ax_loss.set_title(f"{s['hidden']} {s['activation']} units, lr {s['lr']:g}")
-        self.ax_acc.set_title(f"epoch {state.epoch}: test accuracy {h['test_acc'][-1]:.1%}")
+        self.ax_acc.set_title(f"epoch {state.epoch}: validation accuracy {h['val_acc'][-1]:.1%}")
 
 
 def digits_explorer(*, max_epochs: int = 20) -> TrainingExplorer:
@@ -123,10 +136,12 @@ def digits_explorer(*, max_epochs: int = 20) -> TrainingExplorer:
         "activation": Choice("activation", tuple(ACTIVATIONS), "ReLU", static=("ReLU", "sigmoid")),
     }
     frames = [0, 2, 5, 10, 20, 30, 40]
+    drop = min(5, max_epochs - 1)
+    scenarios = {f"lr 0.1 for {drop} epochs, then 0.01": Scenario({"lr": 0.1}, {drop: {"lr": 0.01}})}
     return TrainingExplorer(
         controls, start, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs],
+        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
         title="Training a two-layer network on the digits",
-        alt="Left: training and test loss against the epoch, on a logarithmic scale. Right: training "
-            "and test accuracy against the epoch.",
+        alt="Left: training and validation loss against the epoch, on a logarithmic scale. Right: training "
+            "and validation accuracy against the epoch.",
         dpi=100, static_dpi=90)

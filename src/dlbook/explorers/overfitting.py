@@ -4,6 +4,9 @@ A network with two hidden layers of 256 ReLU units learns 100 of scikit-learn's
 8x8 digits — far more weights than examples, so it soon classifies every
 training image correctly while the validation accuracy stalls. The figure
 shows train and validation accuracy (left) and loss (right) as training goes.
+
+Dropout rate and weight decay λ are hot: changed while it trains, they apply
+from the next batch, and the change is marked on the curves (see `dlbook.hot`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import numpy as np
 
 from dlbook import viz
 from dlbook.data import load_digits
-from dlbook.explorers.classifier_training import CurvesDrawing, train_one_epoch
+from dlbook.explorers.classifier_training import CurvesDrawing, adjust, train_one_epoch
+from dlbook.hot import Change, Scenario, diverged_after
 from dlbook.layers import Dropout, Linear, ReLU
 from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
@@ -42,6 +46,7 @@ class OverfittingState:
     diverged_at: int | None = None
     history: dict[str, list[float]] = field(default_factory=lambda: {
         "train_acc": [], "val_acc": [], "train_loss": [], "val_loss": []})
+    changes: list[Change] = field(default_factory=list)
 
 
 def _record(state: OverfittingState) -> None:
@@ -79,11 +84,13 @@ def init(dropout: float, weight_decay: float, n_train: int, seed: int = 0) -> Ov
     data = (digits.x_train[:n_train], digits.y_train[:n_train],
             digits.x_train[N - VALIDATION:], digits.y_train[N - VALIDATION:])
     rng = np.random.default_rng(seed + 1)
+    # Dropout layers are there even at rate 0, so the rate can be raised while training goes on.
+    # At rate 0 their (all-ones) masks come from a generator of their own, leaving `rng`'s
+    # draws, and so the run, exactly as without the layers.
+    mask_rng = rng if dropout > 0 else np.random.default_rng(seed + 2)
     layers, d_in = [], data[0].shape[1]
     for d_out in HIDDEN:
-        layers += [Linear(d_in, d_out, rng=rng, dtype=np.float32), ReLU()]
-        if dropout > 0:
-            layers.append(Dropout(dropout, rng=rng))
+        layers += [Linear(d_in, d_out, rng=rng, dtype=np.float32), ReLU(), Dropout(dropout, rng=mask_rng)]
         d_in = d_out
     model = Sequential(*layers, Linear(d_in, 10, rng=rng, dtype=np.float32))
     optimizer = Momentum(lr=LR, momentum=MOMENTUM, weight_decay=weight_decay)
@@ -109,7 +116,7 @@ def step(state: OverfittingState, n: int) -> OverfittingState:
 def readout(state: OverfittingState) -> str:
     """Accuracy on both sets, the gap between them, and the best validation loss so far."""
     if state.diverged_at is not None:
-        return f"Diverged at epoch {state.diverged_at}: the loss became NaN or infinite."
+        return f"Diverged at epoch {state.diverged_at}{diverged_after(state)}: the loss became NaN or infinite."
     h = state.history
     gap = 100 * (h["train_acc"][-1] - h["val_acc"][-1])
     best = int(np.argmin(h["val_loss"]))
@@ -157,9 +164,15 @@ def overfitting_explorer(*, max_epochs: int = 100) -> TrainingExplorer:
         "n_train": Slider("training examples", 50, 1000, 50, default=100, static=(100,)),
     }
     frames = [0, 5, 10, 20, 35, 50, 75, 100]
+    switch_on = min(20, max_epochs - 1)
+    scenarios = {
+        f"dropout 0.5 switched on at epoch {switch_on}": Scenario({"dropout": 0.0}, {switch_on: {"dropout": 0.5}}),
+        f"λ 0.01 switched on at epoch {switch_on}": Scenario({"weight_decay": 0.0},
+                                                             {switch_on: {"weight_decay": 0.01}}),
+    }
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs],
+        epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
         title="Overfitting, dropout and weight decay",
         alt="Left: train and validation accuracy against the epoch. Right: train and validation loss "
             "against the epoch, on a logarithmic scale.",

@@ -3,8 +3,12 @@
 Controls: the data set (xor, circles, moons, spiral, gaussians) and its noise,
 the network's depth, width and activation, and SGD's learning rate and batch
 size. The figure shows the plane colored by the predicted class, with the
-training points (filled) and test points (hollow), next to the train and test
-loss curves.
+training points (filled) and validation points (hollow), next to the train and
+validation loss curves. The validation points are drawn from the same data
+set as the training points and never trained on.
+
+The learning rate is hot: changed while it trains, it applies from the next
+batch, and the change is marked on the loss curves (see `dlbook.hot`).
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlbook import data as toy, viz
-from dlbook.explorers.classifier_training import mark_diverged, train_one_epoch
+from dlbook.explorers.classifier_training import adjust, mark_changes, mark_diverged, train_one_epoch
 from dlbook.functional import softmax
+from dlbook.hot import Change, Scenario, diverged_after
 from dlbook.init import he, xavier
 from dlbook.layers import Linear, ReLU, Sigmoid, Tanh
 from dlbook.losses import SoftmaxCrossEntropy
@@ -30,7 +35,7 @@ __all__ = ["playground_explorer", "PlaygroundState", "init", "step", "DATASETS"]
 DATASETS = {"xor": toy.xor, "circles": toy.circles, "moons": toy.moons, "spiral": toy.spiral,
             "gaussians": toy.gaussians}
 ACTIVATIONS = {"tanh": (Tanh, xavier), "relu": (ReLU, he), "sigmoid": (Sigmoid, xavier)}
-N_TRAIN, N_TEST = 200, 100
+N_TRAIN, N_VAL = 200, 100
 # Guessing scores ln 2 = 0.69; an epoch's loss above this means the weights have blown up.
 BLOWUP_LOSS = 10.0
 LIMIT = 1.8  # the plotted window is [-LIMIT, LIMIT]^2; the toy sets lie within about 1.5
@@ -47,22 +52,23 @@ class PlaygroundState:
     rng: np.random.Generator
     x_train: np.ndarray
     y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
     epoch: int = 0
     diverged_at: int | None = None
     train_loss: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_acc: float = 0.0
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: float = 0.0
+    changes: list[Change] = field(default_factory=list)
 
 
 def _record(state: PlaygroundState) -> None:
-    """Measure train and test loss (and test accuracy) now; a loss that blew up ends the run."""
+    """Measure train and validation loss (and validation accuracy) now; a loss that blew up ends the run."""
     loss_fn = SoftmaxCrossEntropy()
     train_loss, _ = evaluate(state.model, state.x_train, state.y_train, loss_fn)
-    test_loss, state.test_acc = evaluate(state.model, state.x_test, state.y_test, loss_fn)
+    val_loss, state.val_acc = evaluate(state.model, state.x_val, state.y_val, loss_fn)
     state.train_loss.append(train_loss)
-    state.test_loss.append(test_loss)
+    state.val_loss.append(val_loss)
     if _blew_up(train_loss):
         state.diverged_at = state.epoch
 
@@ -73,7 +79,7 @@ def _blew_up(loss: float) -> bool:
 
 def init(dataset: str, noise: float, layers: int, units: int, activation: str, lr: float,
          batch_size: float, seed: int = 0) -> PlaygroundState:
-    """A fresh network and data set: 200 training and 100 test points, seeded.
+    """A fresh network and data set: 200 training and 100 validation points, seeded.
 
     Args:
         dataset: a key of `DATASETS`. noise: the data's noise std.
@@ -82,7 +88,7 @@ def init(dataset: str, noise: float, layers: int, units: int, activation: str, l
         lr: SGD's learning rate. batch_size: samples per update.
         seed: seeds the data, the initial weights and the shuffling.
     """
-    x, y = DATASETS[dataset](N_TRAIN + N_TEST, noise=noise, rng=np.random.default_rng(seed))
+    x, y = DATASETS[dataset](N_TRAIN + N_VAL, noise=noise, rng=np.random.default_rng(seed))
     rng = np.random.default_rng(seed + 1)
     Act, weight_init = ACTIVATIONS[activation]
     sizes = [2] + [int(units)] * int(layers)
@@ -114,10 +120,10 @@ def step(state: PlaygroundState, n: int) -> PlaygroundState:
 def readout(state: PlaygroundState) -> str:
     """The key numbers after the latest epoch, or where training diverged."""
     if state.diverged_at is not None:
-        return (f"Diverged at epoch {state.diverged_at}: the training loss blew up "
+        return (f"Diverged at epoch {state.diverged_at}{diverged_after(state)}: the training loss blew up "
                 f"(above {BLOWUP_LOSS:g}, or not a number). Try a smaller learning rate.")
     return (f"Epoch {state.epoch}: train loss {state.train_loss[-1]:.3f}, "
-            f"test loss {state.test_loss[-1]:.3f}, test accuracy {state.test_acc:.0%}.")
+            f"validation loss {state.val_loss[-1]:.3f}, validation accuracy {state.val_acc:.0%}.")
 
 
 class _Drawing:
@@ -136,12 +142,12 @@ class _Drawing:
         ax_plane.set_xticks([-1, 0, 1])
         ax_plane.set_yticks([-1, 0, 1])
         ax_plane.set_title(" ")
-        self.lines = viz.plot_curves(ax_loss, {"train": ([], []), "test": ([], [])}, logy=True,
+        self.lines = viz.plot_curves(ax_loss, {"train": ([], []), "validation": ([], [])}, logy=True,
                                      ylim=(1e-3, 3.0), xmax=self.max_epochs, ylabel="loss")
         viz.freeze_layout(fig)
         viz.animate(self.surface, *self.lines.values(), ax_plane.title, ax_loss.title)
         self.fig, self.ax_plane, self.ax_loss = fig, ax_plane, ax_loss
-        self.points_key, self.points, self.note = None, [], None
+        self.points_key, self.points, self.note, self.marked = None, [], None, ()
         side = np.linspace(-LIMIT, LIMIT, GRID)
         X, Y = np.meshgrid(side, side)  # (GRID, GRID) each; row i is y = side[i]
         self.grid = np.column_stack([X.ravel(), Y.ravel()])  # (GRID * GRID, 2)
@@ -155,7 +161,7 @@ class _Drawing:
                 collection.remove()
             before = set(self.ax_plane.collections)
             viz.plot_points(self.ax_plane, state.x_train, state.y_train)
-            viz.plot_points(self.ax_plane, state.x_test, state.y_test, hollow=True, size=10)
+            viz.plot_points(self.ax_plane, state.x_val, state.y_val, hollow=True, size=10)
             self.points = [c for c in self.ax_plane.collections if c not in before]
             viz.animate(*self.points)
             self.points_key = key
@@ -164,8 +170,9 @@ class _Drawing:
             self.surface.set_data(viz.class_rgb(probs.reshape(GRID, GRID, 2)))
         epochs = np.arange(len(state.train_loss))
         self.lines["train"].set_data(epochs, state.train_loss)
-        self.lines["test"].set_data(epochs, state.test_loss)
-        self.note = mark_diverged(self.ax_loss, self.note, state.diverged_at)
+        self.lines["validation"].set_data(epochs, state.val_loss)
+        self.note = mark_diverged(self.ax_loss, self.note, state.diverged_at, diverged_after(state))
+        self.marked = mark_changes((self.ax_loss,), self.marked, state.changes)
         s = state.settings
         self.ax_plane.set_title(f"{s['dataset']}, epoch {state.epoch}")
         self.ax_loss.set_title(f"{s['layers']} x {s['units']} {s['activation']}, lr {s['lr']:g}, "
@@ -192,11 +199,13 @@ def playground_explorer(*, max_epochs: int = 200) -> TrainingExplorer:
         "batch_size": LogSlider("batch size", 1, 100, default=10, static=(10,)),
     }
     frames = [0, 5, 10, 20, 50, 100, 200]  # the website shows these epochs (size budget)
+    at = min(50, max_epochs - 1)
+    scenarios = {f"lr 0.01 until epoch {at}, then 1": Scenario({"lr": 0.01}, {at: {"lr": 1.0}})}
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        epochs_per_frame=2, frames=[f for f in frames if f <= max_epochs],
+        epochs_per_frame=2, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
         title="A neural network playground",
         alt="Left: the plane colored orange or blue by the class the network predicts, with the "
-            "training points as filled and the test points as hollow markers. Right: the train and "
-            "test loss against the epoch, on a logarithmic scale.",
+            "training points as filled and the validation points as hollow markers. Right: the train and "
+            "validation loss against the epoch, on a logarithmic scale.",
         dpi=90, static_dpi=72)
