@@ -183,10 +183,10 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
         calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
         def watched(w, xb, yb):
-            calls.append((np.array(w, dtype=np.float64), np.array(xb, dtype=np.float64),
-                          np.array(yb, dtype=np.float64)))
-            return grad_fn(np.asarray(w, dtype=np.float64), np.asarray(xb, dtype=np.float64),
-                           np.asarray(yb, dtype=np.float64))
+            seen = (as_numbers(w, "the w passed to grad_fn").copy(), as_numbers(xb, "the x passed to grad_fn").copy(),
+                    as_numbers(yb, "the y passed to grad_fn").copy())
+            calls.append(seen)
+            return grad_fn(*seen)
 
         w = w0.copy()
         got = fn(w, watched, x.copy(), y.copy(), lr=lr, batch_size=batch_size, order=order.copy())

@@ -88,6 +88,9 @@ def check_log_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
         if np.allclose(got, whole):
             raise Mismatch("you normalized over the whole array, not each row: take the max and the sum "
                            "along axis=-1 with keepdims=True")
+        if np.allclose(got, F.log_softmax(_SCORES, axis=0)):
+            raise Mismatch("you normalized each column (axis 0), not each row: take the max and the sum "
+                           "along axis=-1 with keepdims=True")
         expect_close(got, F.log_softmax(_SCORES, axis=-1), what="log_softmax of a (4, 3) batch")
 
     def normalized() -> None:

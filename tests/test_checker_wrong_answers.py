@@ -1,0 +1,589 @@
+"""Every exercise checker rejects the wrong answers a learner is likely to give, and says why.
+
+`WRONG` is a table of (checker, arguments, words the report must contain): for each checker
+in `dlbook.exercises`, the slips a learner makes — off by a factor, the wrong axis, the wrong
+sign, the global instead of each row's maximum, a forgotten scale, an input changed in place,
+complex numbers, the wrong shape, a copy where the text forbids one. `REFERENCE` holds a right
+answer for each checker, which must pass. A checker added to `dlbook.exercises` without at
+least three wrong answers here fails `test_every_checker_has_a_table_entry`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import dlbook.exercises
+from dlbook import functional as F
+from dlbook.exercises import backpropagation as bp
+from dlbook.exercises import cnn, gradient_descent as gd, loss_functions as lf, optimizers as opt
+from dlbook.exercises import perceptrons as pc, regularization as reg
+
+pytestmark = pytest.mark.filterwarnings("error")  # a checker lets no warning through (ComplexWarning, ...)
+
+
+class Wrong(NamedTuple):
+    checker: object
+    args: tuple
+    says: tuple[str, ...]  # words the report must contain
+    why: str
+
+
+def text(result) -> str:
+    """The report with its line wrapping undone, to search for a phrase."""
+    return " ".join(str(result).split())
+
+
+# ------------------------------------------------------------------- chapter 1 --
+# The chapter's gates, by the names the reader's notebook gives them: check_gate finds them here.
+
+def step(z):
+    return (np.asarray(z) > 0).astype(float)
+
+
+def perceptron(x, w, b):
+    return step(x @ np.asarray(w, dtype=float) + b)
+
+
+def AND(x):
+    return perceptron(x, [0.5, 0.5], -0.7)
+
+
+def NAND(x):
+    return perceptron(x, [-0.5, -0.5], 0.7)
+
+
+def OR(x):
+    return perceptron(x, [0.5, 0.5], -0.2)
+
+
+def NOR(x):
+    return perceptron(x, [-0.5, -0.5], 0.2)
+
+
+def XOR(x):
+    return AND(np.stack([NAND(x), OR(x)], axis=-1))
+
+
+def xnor(x):
+    return OR(np.stack([AND(x), NOR(x)], axis=-1))
+
+
+def sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_grad(x):
+    return sigmoid(x) * (1 - sigmoid(x))
+
+
+def two_layer_forward(x, W1, b1, W2, b2):
+    return F.softmax(sigmoid(x @ W1 + b1) @ W2 + b2, axis=1)
+
+
+def sigmoid_in_place(x):
+    x *= -1
+    np.exp(x, out=x)
+    x += 1
+    return 1 / x
+
+
+# ------------------------------------------------------------------- chapter 3 --
+
+def numerical_gradient(f, x, h=1e-4, *, scale=2.0, sign=1.0, dtype=None):
+    grad = np.zeros(x.shape, dtype=dtype or x.dtype)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        f_plus = f(x)
+        x[i] = saved - h
+        f_minus = f(x)
+        x[i] = saved
+        grad[i] = sign * (f_plus - f_minus) / (scale * h)
+    return grad
+
+
+def gradient_on_copies(f, x, h=1e-4):  # right numbers, but the text says: do not copy x per element
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def forward_differences(f, x, h=1e-4):
+    grad, fx = np.zeros_like(x), f(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        grad[i] = (f(x) - fx) / h
+        x[i] = saved
+    return grad
+
+
+def add_and_subtract(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        x[i] += h  # rounds: not always the original value
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def sgd_epoch(w, grad_fn, x, y, *, lr, batch_size, order, stored_order=False, stale=False, in_place=False,
+              sign=1.0, full_batches_only=False):
+    order = np.arange(len(x)) if stored_order else order
+    w0, w_new = w, (w if in_place else w.copy())
+    stop = len(order) - len(order) % batch_size if full_batches_only else len(order)
+    for start in range(0, stop, batch_size):
+        batch = order[start:start + batch_size]
+        g = grad_fn(w0 if stale else w_new, x[batch], y[batch])
+        if in_place:
+            w_new -= lr * sign * g
+        else:
+            w_new = w_new - lr * sign * g
+    return w_new
+
+
+# ------------------------------------------------------------------- chapter 2 --
+
+def log_softmax(s, *, axis=-1, global_max=False):
+    shifted = s - (s.max() if global_max else s.max(axis=axis, keepdims=True))
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def cross_entropy(s, y, **kwargs):
+    return -np.mean(log_softmax(s, **kwargs)[np.arange(len(y)), y])
+
+
+def cross_entropy_grad(s, y, *, global_max=False):
+    p = np.exp(log_softmax(s, global_max=global_max))
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+# ------------------------------------------------------------------- chapter 4 --
+
+def linear_backward(x, W, b, dout):
+    D, M = W.shape
+    x2, d2 = x.reshape(-1, D), dout.reshape(-1, M)
+    return dout @ W.T, x2.T @ d2, d2.sum(axis=0)
+
+
+def sigmoid_backward(x, dout):
+    y = sigmoid(x)
+    return dout * y * (1 - y)
+
+
+def two_layer_gradients(params, x, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = x.shape[0]
+    z1 = x @ W1 + b1
+    h = np.maximum(z1, 0)
+    dscores = F.softmax(h @ W2 + b2, axis=1)
+    dscores[np.arange(N), y] -= 1
+    dscores /= N
+    dz1 = (dscores @ W2.T) * (z1 > 0)
+    return {"W1": x.T @ dz1, "b1": dz1.sum(axis=0), "W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
+
+
+def scaled(gradients, factor):
+    """A backward pass whose every gradient is `factor` times the right one."""
+    def fn(*args):
+        grads = gradients(*args)
+        return {k: factor * v for k, v in grads.items()}
+    return fn
+
+
+def two_layer_changing_params(params, x, y):
+    params["W1"] -= 0.1  # "an SGD step while I am at it": the caller's weights change
+    return two_layer_gradients(params, x, y)
+
+
+# ------------------------------------------------------------------- chapter 5 --
+
+def momentum_step(w, v, grad, lr, alpha):
+    v_new = alpha * v - lr * grad
+    return w + v_new, v_new
+
+
+def adam_step(w, m, v, grad, t, lr, beta1, beta2, eps, *, t_used=None, correct=True, root=True, square=True):
+    m_new = beta1 * m + (1 - beta1) * grad
+    v_new = beta2 * v + (1 - beta2) * (grad**2 if square else grad)
+    t = t if t_used is None else t_used
+    m_hat = m_new / (1 - beta1**t) if correct else m_new
+    v_hat = v_new / (1 - beta2**t) if correct else v_new
+    with np.errstate(all="ignore"):
+        return w - lr * m_hat / ((np.sqrt(v_hat) if root else v_hat) + eps), m_new, v_new
+
+
+def momentum_in_place(w, v, grad, lr, alpha):
+    v *= alpha
+    v -= lr * grad
+    w += v
+    return w, v
+
+
+# ------------------------------------------------------------------- chapter 6 --
+
+def dropout_forward(x, p, rng, *, scale=None, keep_probability=None, source=None):
+    keep = (source or rng).random(x.shape) < (1 - p if keep_probability is None else keep_probability)
+    mask = keep / (1 - p) if scale is None else keep * scale
+    return x * mask, keep
+
+
+def dropout_backward(dout, keep, *, p=None):
+    """The right backward needs p; the checker's forward passes use the masks' own scaling below."""
+    return dout * keep
+
+
+def dropout_pair_dividing_backward_by(divide_by_p: bool):
+    """A forward that keeps the boolean mask and p; a backward that divides by 1 - p (or, wrongly, by p)."""
+    def forward(x, p, rng):
+        keep = rng.random(x.shape) < 1 - p
+        return x * keep / (1 - p), (keep, p)
+
+    def backward(dout, cache):
+        keep, p = cache
+        return dout * keep / (p if divide_by_p else 1 - p)
+    return forward, backward
+
+
+def dropout_forward_in_place(x, p, rng):
+    x *= (rng.random(x.shape) < 1 - p) / (1 - p)
+    return x, x != 0
+
+
+def dropout_reference_forward(x, p, rng):
+    mask = (rng.random(x.shape) < 1 - p) / (1 - p)
+    return x * mask, mask
+
+
+def dropout_reference_backward(dout, mask):
+    return dout * mask
+
+
+def l2_in_place(W, lam):
+    W *= lam
+    return W
+
+
+# ------------------------------------------------------------------- chapter 7 --
+
+def conv2d(x, W, b, stride, padding, *, flip=False, bias=True, channels=None, ignore_stride=False):
+    N, C, H, Wd = x.shape
+    F_, _, kh, kw = W.shape
+    s = 1 if ignore_stride else stride
+    W = W[:, :, ::-1, ::-1] if flip else W
+    c = channels or C
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH, OW = (H + 2 * padding - kh) // s + 1, (Wd + 2 * padding - kw) // s + 1
+    y = np.zeros((N, F_, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :c, i * s:i * s + kh, j * s:j * s + kw]  # (N, c, kh, kw)
+            y[:, :, i, j] = np.tensordot(window, W[:, :c], axes=([1, 2, 3], [1, 2, 3]))
+    return y + (b[None, :, None, None] if bias else 0)
+
+
+def maxpool_backward(x, dout, k, *, mode="max"):
+    N, C, H, W = x.shape
+    dx = np.zeros_like(x, dtype=float)
+    for i in range(H // k):
+        for j in range(W // k):
+            window = x[:, :, i * k:i * k + k, j * k:j * k + k]  # (N, C, k, k)
+            d = dout[:, :, i, j][:, :, None, None]
+            if mode == "average":
+                part = np.broadcast_to(d / (k * k), window.shape)
+            elif mode == "all maxima":
+                part = (window == window.max(axis=(2, 3), keepdims=True)) * d
+            else:
+                flat = window.reshape(N, C, -1)
+                first = np.zeros_like(flat)
+                np.put_along_axis(first, flat.argmax(axis=2)[..., None], 1.0, axis=2)
+                part = first.reshape(window.shape) * (1.0 if mode == "ones" else d)
+            dx[:, :, i * k:i * k + k, j * k:j * k + k] = part
+    return dx
+
+
+# ------------------------------------------------------------------- the table --
+
+REFERENCE = {
+    pc.check_nor: (np.array([-0.5, -0.5]), 0.2),
+    pc.check_gate: (xnor, "XNOR"),
+    pc.check_sigmoid: (sigmoid,),
+    pc.check_sigmoid_grad: (sigmoid_grad,),
+    pc.check_forward: (two_layer_forward,),
+    gd.check_numerical_gradient: (numerical_gradient,),
+    gd.check_sgd_epoch: (sgd_epoch,),
+    gd.check_largest_stable_lr: (lambda a: 1 / a,),
+    lf.check_log_softmax: (log_softmax,),
+    lf.check_cross_entropy: (cross_entropy,),
+    lf.check_cross_entropy_grad: (cross_entropy_grad,),
+    bp.check_linear_backward: (linear_backward,),
+    bp.check_sigmoid_backward: (sigmoid_backward,),
+    bp.check_two_layer_gradients: (two_layer_gradients,),
+    opt.check_momentum_step: (momentum_step,),
+    opt.check_adam_step: (adam_step,),
+    reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
+    reg.check_l2_gradient: (lambda W, lam: lam * W,),
+    cnn.check_output_size: (lambda n, k, s, p: (n + 2 * p - k) // s + 1,),
+    cnn.check_conv2d: (conv2d,),
+    cnn.check_maxpool_backward: (maxpool_backward,),
+}
+
+WRONG = [
+    # chapter 1
+    Wrong(pc.check_nor, (np.array([0.5, 0.5]), -0.2), ("x = (0, 0) gives 0, NOR is 1",), "OR's weights: wrong sign"),
+    Wrong(pc.check_nor, (np.array([-0.5, -0.5]), 0.7), ("x = (1, 0) gives 1, NOR is 0",), "NAND's bias"),
+    Wrong(pc.check_nor, (np.array([-0.5, -0.5, 0.2]), 0.0), ("shape (2,)",), "bias written into w"),
+    Wrong(pc.check_nor, (np.array([-0.5 + 1j, -0.5]), 0.2), ("complex",), "complex output"),
+    Wrong(pc.check_gate, (lambda x: float(x[0] == x[1]), "XNOR"), ("calls no gate",), "XNOR without gates"),
+    Wrong(pc.check_gate, (lambda x: 1 - XOR(x), "XNOR"), ("not what the last gate returns", "NAND(a, a)"),
+          "NOT by arithmetic after the last gate"),
+    Wrong(pc.check_gate, (XOR, "XNOR"), ("x = (0, 0) gives 0, XNOR is 1", "x = (1, 1) gives 0, XNOR is 1"),
+          "XOR instead of XNOR"),
+    Wrong(pc.check_gate, (lambda x: OR(np.stack([AND(x), NOR(x)])) + 1j, "XNOR"), ("complex",), "complex output"),
+    Wrong(pc.check_gate, (lambda x: sys.exit(1), "XNOR"), ("sys.exit(1)",), "sys.exit in the reader's code"),
+    Wrong(pc.check_gate, (lambda x: x, "AND"), ("single number",), "returns the input: wrong shape"),
+    Wrong(pc.check_gate, (AND, {(0, 0): 0, (1, 1): 1}), ("no output for x = (1, 0), (0, 1)",),
+          "an incomplete truth table"),
+    Wrong(pc.check_sigmoid, (lambda x: 1 / (1 + np.exp(x)),), ("sigmoid(-6) should be 0.00247262, got 0.997527",),
+          "wrong sign: sigmoid(-x)"),
+    Wrong(pc.check_sigmoid, (lambda x: 1 / (1 + np.exp(-x)),), ("overflow",), "naive: overflows at -1000"),
+    Wrong(pc.check_sigmoid, (sigmoid_in_place,), ("in place",), "changes x in place"),
+    Wrong(pc.check_sigmoid, (lambda x: sigmoid(x) + 1j,), ("complex",), "complex output"),
+    Wrong(pc.check_sigmoid, (lambda x: np.mean(sigmoid(x)),), ("should have x's shape",), "a mean: wrong shape"),
+    Wrong(pc.check_sigmoid_grad, (lambda x: sigmoid(x) * (1 + sigmoid(x)),), ("sigmoid_grad(",), "1 + s: wrong sign"),
+    Wrong(pc.check_sigmoid_grad, (sigmoid,), ("sigmoid_grad(0) should be 0.25, got 0.5",), "the sigmoid itself"),
+    Wrong(pc.check_sigmoid_grad, (lambda x: 2 * sigmoid_grad(x),), ("should be 0.25, got 0.5",), "off by a factor 2"),
+    Wrong(pc.check_sigmoid_grad, (lambda x: sigmoid_grad(x) + 0j,), ("complex",), "complex output"),
+    Wrong(pc.check_forward, (lambda x, W1, b1, W2, b2: sigmoid(x @ W1 + b1) @ W2 + b2,),
+          ("softmax at the end is missing",), "no softmax"),
+    Wrong(pc.check_forward, (lambda x, W1, b1, W2, b2: F.softmax(sigmoid(x @ W1 + b1) @ W2 + b2, axis=0),),
+          ("axis 0",), "softmax over the wrong axis"),
+    Wrong(pc.check_forward, (lambda x, W1, b1, W2, b2: F.softmax(sigmoid(x @ W1) @ W2 + b2, axis=1),),
+          ("b1 is missing",), "a forgotten bias"),
+    Wrong(pc.check_forward, (lambda x, W1, b1, W2, b2: two_layer_forward(x, W1, b1, W2, b2).T,),
+          ("should have shape (5, 2)",), "transposed: wrong shape"),
+    Wrong(pc.check_forward, (lambda *a: two_layer_forward(*a) + 0j,), ("complex",), "complex output"),
+    # chapter 3
+    Wrong(gd.check_numerical_gradient, (gradient_on_copies,), ("with a copy of x",), "copies x for every element"),
+    Wrong(gd.check_numerical_gradient, (forward_differences,), ("forward differences",), "forward differences"),
+    Wrong(gd.check_numerical_gradient, (add_and_subtract,), ("x changed: x[4] was 2.3",), "x + h - h rounds"),
+    Wrong(gd.check_numerical_gradient, (lambda f, x, h=1e-4: numerical_gradient(f, x, h, scale=1.0),),
+          ("expected -8.0, got -16.0",), "divides by h, not 2h: off by a factor 2"),
+    Wrong(gd.check_numerical_gradient, (lambda f, x, h=1e-4: numerical_gradient(f, x, h, sign=-1.0),),
+          ("expected -8.0, got 8.0",), "f(x - h) - f(x + h): wrong sign"),
+    Wrong(gd.check_numerical_gradient, (lambda f, x, h=1e-4: numerical_gradient(f, x, h, dtype=np.float32),),
+          ("expected 12.01, got 12.0100002",), "float32 gradient: a difference only visible with more digits"),
+    Wrong(gd.check_numerical_gradient, (lambda f, x, h=1e-4: numerical_gradient(f, x, h) + 0j,), ("complex",),
+          "complex output"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k, full_batches_only=True),),
+          ("called 2 time(s), not 3",), "the last, smaller batch is dropped"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k, stored_order=True),),
+          ("in their stored order",), "ignores order"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k, in_place=True),),
+          ("do not update it in place",), "changes the caller's w in place"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k, sign=-1.0),), ("uphill",), "wrong sign"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k, stale=True),),
+          ("expected the w after the previous updates",), "every gradient taken at the start"),
+    Wrong(gd.check_sgd_epoch, (lambda *a, **k: sgd_epoch(*a, **k) + 0j,), ("complex",), "complex output"),
+    Wrong(gd.check_largest_stable_lr, (lambda a: 2 / a,), ("too large",), "2 / a: off by a factor 2"),
+    Wrong(gd.check_largest_stable_lr, (lambda a: 1 / (2 * a),), ("too small",), "1 / (2a): off by a factor 2"),
+    Wrong(gd.check_largest_stable_lr, (lambda a: -1 / a,), ("positive learning rate",), "wrong sign"),
+    Wrong(gd.check_largest_stable_lr, (lambda a: 1 / a + 0j,), ("complex",), "complex output"),
+    Wrong(gd.check_largest_stable_lr, (lambda a: np.array([1 / a, 1 / a]),), ("one number",), "wrong shape"),
+    # chapter 2
+    Wrong(lf.check_log_softmax, (lambda s: log_softmax(s, global_max=True),), ("EACH ROW's maximum",),
+          "global instead of each row's maximum"),
+    Wrong(lf.check_log_softmax, (lambda s: np.log(F.softmax(s)),), ("huge logits stay finite",), "log of softmax"),
+    Wrong(lf.check_log_softmax, (lambda s: log_softmax(s.ravel()).reshape(s.shape),),
+          ("normalized over the whole array",), "normalized over the whole array"),
+    Wrong(lf.check_log_softmax, (lambda s: log_softmax(s, axis=0),), ("each column (axis 0)",), "the wrong axis"),
+    Wrong(lf.check_log_softmax, (lambda s: -log_softmax(s),), ("expected -2.31703, got 2.31703",), "wrong sign"),
+    Wrong(lf.check_log_softmax, (lambda s: log_softmax(s) + 0j,), ("complex",), "complex output"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: cross_entropy(s, y, global_max=True),), ("EACH ROW's maximum",),
+          "global instead of each row's maximum"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: len(y) * cross_entropy(s, y),), ("divide by N",),
+          "a sum, not a mean: forgets 1/N"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: -cross_entropy(s, y),), ("MINUS the log-probability",), "wrong sign"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: -np.mean(log_softmax(s)[:, y]),), ("ONE entry per row",),
+          "columns instead of one entry per row"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: -log_softmax(s)[np.arange(len(y)), y],), ("one number",),
+          "no mean: wrong shape"),
+    Wrong(lf.check_cross_entropy, (lambda s, y: cross_entropy(s, y) + 1j,), ("complex",), "complex output"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: cross_entropy_grad(s, y, global_max=True),),
+          ("EACH ROW's maximum",), "global instead of each row's maximum"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: len(y) * cross_entropy_grad(s, y),), ("divide by the batch",),
+          "forgets 1/N"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: -cross_entropy_grad(s, y),), ("wrong sign",), "y - p"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: F.softmax(s) / len(y),), ("subtract 1",), "forgets the one-hot"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: cross_entropy_grad(s, y).T,), ("should have the scores' shape",),
+          "transposed: wrong shape"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: cross_entropy_grad(s, y) * (1 + 1e-6),),
+          ("should be below 1e-7",), "slightly wrong: relative error 5e-7"),
+    Wrong(lf.check_cross_entropy_grad, (lambda s, y: cross_entropy_grad(s, y) + 0j,), ("complex",), "complex output"),
+    # chapter 4
+    Wrong(bp.check_linear_backward, (lambda x, W, b, d: (d @ W.T, *linear_backward(x, W, b, d)[1:2],
+                                                          d.reshape(-1, 3).mean(axis=0)),),
+          ("b is added to every row, so its gradient is the sum",), "db a mean: forgets the sum"),
+    Wrong(bp.check_linear_backward, (lambda x, W, b, d: (d @ W.T, x.T @ d, d.sum(axis=0)),),
+          ("flatten them first",), "works for (N, D) only"),
+    Wrong(bp.check_linear_backward, (lambda x, W, b, d: (d @ W.T, linear_backward(x, W, b, d)[1].T,
+                                                          linear_backward(x, W, b, d)[2]),),
+          ("it is transposed",), "dW transposed: wrong shape"),
+    Wrong(bp.check_linear_backward, (lambda x, W, b, d: (-d @ W.T, *linear_backward(x, W, b, d)[1:]),),
+          ("dx has relative error 1.0e+00",), "dx: wrong sign"),
+    Wrong(bp.check_linear_backward, (lambda *a: tuple(g + 0j for g in linear_backward(*a)),), ("complex",),
+          "complex output"),
+    Wrong(bp.check_sigmoid_backward, (lambda x, d: sigmoid_grad(x),), ("multiply it by dout",),
+          "forgets dout: the chain rule"),
+    Wrong(bp.check_sigmoid_backward, (lambda x, d: d * x * (1 - x),), ("use y = sigmoid(x)",), "x instead of y"),
+    Wrong(bp.check_sigmoid_backward, (lambda x, d: 2 * sigmoid_backward(x, d),), ("sigmoid'(0) = 0.25",),
+          "off by a factor 2"),
+    Wrong(bp.check_sigmoid_backward, (lambda x, d: sigmoid_backward(x, d) + 1j,), ("complex",), "complex output"),
+    Wrong(bp.check_two_layer_gradients, (bp.buggy_two_layer_gradients,), ("db1 has relative error",),
+          "db1 from dh, not dz1"),
+    Wrong(bp.check_two_layer_gradients, (scaled(two_layer_gradients, 8.0),), ("dW1 has relative error",),
+          "forgets 1/N: off by a factor N"),
+    Wrong(bp.check_two_layer_gradients, (scaled(two_layer_gradients, 1 + 1e-6),), ("should be below 1e-7",),
+          "slightly wrong: relative error 5e-7, 'suspicious' in the chapter"),
+    Wrong(bp.check_two_layer_gradients, (two_layer_changing_params,), ("changed one of its input arrays in place",),
+          "changes the caller's parameters in place"),
+    Wrong(bp.check_two_layer_gradients, (lambda p, x, y: [two_layer_gradients(p, x, y)[k] for k in p],),
+          ("return a dict",), "a list, not a dict"),
+    Wrong(bp.check_two_layer_gradients, (scaled(two_layer_gradients, 1 + 0j),), ("complex",), "complex output"),
+    # chapter 5
+    Wrong(opt.check_momentum_step, (lambda w, v, grad, lr, alpha: momentum_step(w, v, -grad, lr, alpha),),
+          ("points the wrong way",), "wrong sign"),
+    Wrong(opt.check_momentum_step, (lambda w, v, grad, lr, alpha: momentum_step(w, v, grad, lr, 1.0),),
+          ("alpha is missing",), "forgets alpha"),
+    Wrong(opt.check_momentum_step, (lambda w, v, grad, lr, alpha: (w + v, alpha * v - lr * grad),),
+          ("update v first",), "w moved with the old velocity"),
+    Wrong(opt.check_momentum_step, (momentum_in_place,), ("changed its input",), "in place"),
+    Wrong(opt.check_momentum_step, (lambda w, v, grad, lr, alpha: momentum_step(w, v, grad, lr, alpha)[0],),
+          ("should return a tuple (w_new, v_new)",), "returns only w: wrong shape"),
+    Wrong(opt.check_momentum_step, (lambda **a: tuple(r + 0j for r in momentum_step(**a)),), ("complex",),
+          "complex output"),
+    Wrong(opt.check_adam_step, (lambda **a: adam_step(**a, correct=False),), ("no bias correction",),
+          "forgets the bias correction"),
+    Wrong(opt.check_adam_step, (lambda t, **a: adam_step(t=t, **a, t_used=t - 1 or t + 1),),
+          ("wrong t",), "t off by one"),
+    Wrong(opt.check_adam_step, (lambda **a: adam_step(**a, root=False),), ("square root is missing",),
+          "forgets the square root"),
+    Wrong(opt.check_adam_step, (lambda **a: adam_step(**a, square=False),), ("squared gradient",),
+          "v averages grad, not grad**2"),
+    Wrong(opt.check_adam_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adam_step(**a)),), ("complex",),
+          "complex output"),
+    # chapter 6
+    Wrong(reg.check_dropout, dropout_pair_dividing_backward_by(divide_by_p=True), ("divided by p = 0.3",),
+          "backward divides by p, not 1 - p"),
+    Wrong(reg.check_dropout, (lambda x, p, rng: dropout_forward(x, p, rng, scale=1.0), dropout_backward),
+          ("unchanged (out = x)",), "forgets the 1 / (1 - p) scale"),
+    Wrong(reg.check_dropout, (lambda x, p, rng: dropout_forward(x, p, rng, keep_probability=p), dropout_backward),
+          ("probability of DROPPING",), "drops with probability 1 - p"),
+    Wrong(reg.check_dropout, (lambda x, p, rng: dropout_forward(x, p, rng, source=np.random.default_rng()),
+                              dropout_backward), ("from the rng argument",), "np.random, not rng"),
+    Wrong(reg.check_dropout, (dropout_forward_in_place, dropout_backward), ("changed its input x in place",),
+          "in place"),
+    Wrong(reg.check_dropout, (dropout_reference_forward, lambda dout, mask: dout.copy()),
+          ("should be 0 wherever",), "backward ignores the mask"),
+    Wrong(reg.check_dropout, (lambda x, p, rng: (lambda out, m: (out + 0j, m))(*dropout_reference_forward(x, p, rng)),
+                              dropout_reference_backward), ("complex",), "complex output"),
+    Wrong(reg.check_l2_gradient, (lambda W, lam: 2 * lam * W,), ("twice the right answer",), "off by a factor 2"),
+    Wrong(reg.check_l2_gradient, (lambda W, lam: -lam * W,), ("sign is flipped",), "wrong sign"),
+    Wrong(reg.check_l2_gradient, (lambda W, lam: W.copy(),), ("expected",), "forgets lam"),
+    Wrong(reg.check_l2_gradient, (l2_in_place,), ("changed W in place",), "in place"),
+    Wrong(reg.check_l2_gradient, (lambda W, lam: lam * W + 0j,), ("complex",), "complex output"),
+    Wrong(reg.check_l2_gradient, (lambda W, lam: lam * np.sum(W),), ("should have shape",), "a sum: wrong shape"),
+    # chapter 7
+    Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + 2 * p - k) // s,), ("forgot the + 1",), "off by one"),
+    Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + p - k) // s + 1,), ("2 * padding",), "padding once"),
+    Wrong(cnn.check_output_size, (lambda n, k, s, p: n + 2 * p - k + 1,), ("divide by the stride",),
+          "forgets the stride"),
+    Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + 2 * p - k) / s + 1,), ("integer division //",),
+          "true division"),
+    Wrong(cnn.check_output_size, (lambda n, k, s, p: complex((n + 2 * p - k) // s + 1),), ("complex",),
+          "complex output"),
+    Wrong(cnn.check_conv2d, (lambda *a: conv2d(*a, flip=True),), ("flipped the kernel",), "a true convolution"),
+    Wrong(cnn.check_conv2d, (lambda *a: conv2d(*a, bias=False),), ("bias b[f] is missing",), "forgets the bias"),
+    Wrong(cnn.check_conv2d, (lambda *a: conv2d(*a, channels=1),), ("only channel 0",), "one channel only"),
+    Wrong(cnn.check_conv2d, (lambda *a: conv2d(*a, ignore_stride=True),), ("should have shape (N, F, OH, OW)",),
+          "ignores the stride: wrong shape"),
+    Wrong(cnn.check_conv2d, (lambda *a: conv2d(*a) + 0j,), ("complex",), "complex output"),
+    Wrong(cnn.check_maxpool_backward, (lambda x, d, k: maxpool_backward(x, d, k, mode="average"),),
+          ("average pooling",), "spreads dout over the window"),
+    Wrong(cnn.check_maxpool_backward, (lambda x, d, k: maxpool_backward(x, d, k, mode="ones"),),
+          ("holds 1 there",), "forgets dout: the chain rule"),
+    Wrong(cnn.check_maxpool_backward, (lambda x, d, k: maxpool_backward(x, d, k, mode="all maxima"),),
+          ("once, to one of them",), "a tie gets dout twice"),
+    Wrong(cnn.check_maxpool_backward, (lambda x, d, k: d,), ("should have the shape of x",), "wrong shape"),
+    Wrong(cnn.check_maxpool_backward, (lambda *a: maxpool_backward(*a) + 0j,), ("complex",), "complex output"),
+]
+
+
+def _checkers() -> dict[str, object]:
+    """Every checker in dlbook.exercises: the check_* names in each chapter module's __all__."""
+    found = {}
+    for info in pkgutil.iter_modules(dlbook.exercises.__path__):
+        module = importlib.import_module(f"dlbook.exercises.{info.name}")
+        for name in getattr(module, "__all__", []):
+            if name.startswith("check_"):
+                found[f"{info.name}.{name}"] = getattr(module, name)
+    return found
+
+
+def test_every_checker_has_a_table_entry():
+    checkers = _checkers()
+    assert len(checkers) >= 21
+    for name, checker in checkers.items():
+        wrong = [w for w in WRONG if w.checker is checker]
+        assert len(wrong) >= 3, f"{name}: add at least three likely wrong answers to WRONG"
+        assert checker in REFERENCE, f"{name}: add a right answer to REFERENCE"
+
+
+@pytest.mark.parametrize("checker", list(REFERENCE), ids=lambda c: c.__name__)
+def test_the_reference_answer_passes(checker):
+    result = checker(*REFERENCE[checker])
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=[f"{w.checker.__name__}: {w.why}" for w in WRONG])
+def test_a_likely_wrong_answer_is_rejected_with_a_useful_message(wrong):
+    result = wrong.checker(*wrong.args)
+    assert not result.passed, f"{wrong.why} passed {wrong.checker.__name__}"
+    report = text(result)
+    for words in wrong.says:
+        assert words in report, report
+    assert "NOT YET" in report
+
+
+COMPLEX = [w for w in WRONG if w.why == "complex output"]
+
+
+@pytest.mark.parametrize("wrong", COMPLEX, ids=[w.checker.__name__ for w in COMPLEX])
+def test_complex_answers_are_refused_without_a_warning(wrong):
+    # In a notebook warnings are only shown, not raised: the checker must refuse the answer itself,
+    # not drop the imaginary part with a ComplexWarning and pass it.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = wrong.checker(*wrong.args)
+    assert not result.passed and "complex" in text(result), text(result)
+    assert not [w for w in caught if issubclass(w.category, np.exceptions.ComplexWarning)]
+
+
+def test_every_checker_is_tried_with_a_complex_answer():
+    assert {w.checker for w in COMPLEX} == set(_checkers().values())
