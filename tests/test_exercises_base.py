@@ -1,8 +1,12 @@
 """The shared machinery of the exercise checkers."""
 
-import numpy as np
+import sys
+import warnings
 
-from dlbook.exercises import CheckResult, Mismatch, expect_close, run_checks
+import numpy as np
+import pytest
+
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
 
 
 def test_report_lists_each_failure_and_survives_exceptions():
@@ -43,3 +47,51 @@ def test_jupyter_shows_the_report_wrapped_to_the_page():
     result = run_checks("thing", {"check": lambda: (_ for _ in ()).throw(Mismatch(long))})
     assert max(len(line) for line in repr(result).splitlines()) <= 76
     assert " ".join(repr(result).split()) == " ".join(str(result).split())
+
+
+def test_a_multi_line_failure_keeps_its_lines_in_jupyter():
+    rows = "x = (0, 0) gives 0, XNOR is 1\n    x = (1, 1) gives 0, XNOR is 1"
+    result = run_checks("XNOR", {"truth table": lambda: (_ for _ in ()).throw(Mismatch(rows))})
+    shown = repr(result).splitlines()
+    assert shown[1] == "  - truth table: x = (0, 0) gives 0, XNOR is 1"
+    assert shown[2] == "    x = (1, 1) gives 0, XNOR is 1"
+    assert str(result).splitlines()[1:] == shown[1:]
+
+
+def test_numbers_that_differ_are_shown_with_enough_digits_to_see_it():
+    try:
+        expect_close([12.0100002], [12.01], what="g", rtol=1e-9)
+    except Mismatch as mismatch:
+        assert "expected 12.01, got 12.0100002" in str(mismatch)
+    else:
+        raise AssertionError("12.0100002 should not pass as 12.01")
+    assert distinct_numbers(2.0, 2.5) == ("2", "2.5")  # the usual format when it already differs
+    assert distinct_numbers(1.0, 1.0 + 2**-52) == ("1", "1.0000000000000002")
+
+
+def test_sys_exit_in_the_readers_code_is_reported_and_keyboard_interrupt_goes_through():
+    def exits():
+        sys.exit("bye")
+
+    result = run_checks("thing", {"a": exits, "b": lambda: None})
+    assert not result.passed and result.total == 2
+    assert "your code called sys.exit('bye')" in str(result)
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # the reader pressed stop: the checker must not swallow it
+        run_checks("thing", {"a": interrupted})
+
+
+def test_complex_numbers_are_refused_not_cut_to_their_real_part():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in (1 + 2j, np.array([0.5, 1j]), [1.0, 2 + 0j]):
+            with pytest.raises(Mismatch, match="got complex numbers"):
+                as_numbers(value, "y")
+        result = run_checks("thing", {"a": lambda: float(np.complex128(1 + 1j))})  # a cast in the reader's code
+    assert not result.passed and "complex numbers" in str(result)
+    for value in ("1.5", None, [None, 1.0]):
+        with pytest.raises(Mismatch, match="should be numbers"):
+            as_numbers(value, "y")

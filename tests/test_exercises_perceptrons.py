@@ -178,3 +178,38 @@ def test_forward_shape_errors_and_exceptions_are_reported():
     assert not crashed.passed and "your code raised ValueError" in str(crashed)
     start = check_forward(lambda x, W1, b1, W2, b2: x)  # the notebook's starting point
     assert "NOT YET" in str(start)
+
+
+# ------------------------------------------------------ built from gates --
+
+def XOR(x):
+    return AND(np.stack([NAND(x), OR(x)], axis=-1))
+
+
+def test_xnor_must_be_built_from_the_gates():
+    assert check_gate(lambda x: NAND(np.stack([NAND(x), OR(x)], axis=-1)), "XNOR").passed  # "not XOR"
+    assert check_gate(lambda x: NAND(np.array([XOR(x), XOR(x)])), "XNOR").passed  # NOT a = NAND(a, a)
+    no_gates = check_gate(lambda x: float(x[0] == x[1]), "XNOR")
+    assert not no_gates.passed and "calls no gate" in str(no_gates)
+    ignored = check_gate(lambda x: (AND(x), OR(x), float(x[0] == x[1]))[2], "XNOR")  # gates called, not used
+    assert not ignored.passed and "not what the last gate returns" in str(ignored)
+    assert check_gate(lambda x: float(x[0] == x[1]), "XNOR", from_gates=False).passed
+
+
+def test_the_gates_are_put_back_even_when_the_readers_code_raises():
+    gates = {name: globals()[name] for name in ("AND", "NAND", "OR", "NOR", "XOR")}
+
+    def broken(x):
+        AND(x)
+        raise RuntimeError("oops")
+
+    assert not check_gate(broken, "XNOR").passed
+    assert check_gate(lambda x: OR(np.stack([AND(x), NOR(x)], axis=-1)), "XNOR").passed
+    assert all(globals()[name] is gate for name, gate in gates.items())
+
+
+def test_an_incomplete_or_wrong_truth_table_is_reported():
+    result = check_gate(AND, {(0, 0): 0, (1, 1): 1})
+    assert not result.passed and "no output for x = (1, 0), (0, 1)" in str(result)
+    assert "not an input" in str(check_gate(AND, {(0, 0): 0, (1, 0): 0, (0, 1): 0, (1, 2): 1}))
+    assert "should be 0 or 1" in str(check_gate(AND, {(0, 0): 0, (1, 0): 0, (0, 1): 0, (1, 1): 2}))
