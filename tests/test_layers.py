@@ -355,8 +355,3 @@ def test_hyperparameters_assigned_between_steps_take_effect():
     np.testing.assert_allclose(np.unique(y), [0.0, 1 / 0.75])
     with pytest.raises(ValueError, match="Invalid negative_slope value: nan"):
         LeakyReLU(negative_slope=np.nan)
-
-
-def test_batchnorm_single_sample_error_suggests_drop_last():
-    with pytest.raises(ValueError, match=r"drop_last=True"):
-        BatchNorm(3).forward(np.ones((1, 3)), train=True)

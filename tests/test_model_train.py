@@ -171,3 +171,110 @@ def test_train_validates_arguments():
     with pytest.raises(ValueError, match="val_data"):
         train(net, SGD(), data, SoftmaxCrossEntropy(), early_stopping=EarlyStopping(),
               rng=np.random.default_rng(0))
+
+
+# ---------------------------------------------- issue 18: hostile and clumsy use --
+
+def bn_net(seed=0):
+    rng = np.random.default_rng(seed)
+    return Sequential(Linear(4, 5, rng=rng), BatchNorm(5), ReLU(), Linear(5, 3, rng=rng))
+
+
+def train_a_little(net, seed=1, batches=5):
+    rng = np.random.default_rng(seed)
+    loss_fn, opt = SoftmaxCrossEntropy(), SGD(lr=0.1)
+    for _ in range(batches):
+        x, y = 2 * rng.standard_normal((8, 4)) + 1, rng.integers(0, 3, 8)
+        loss_fn.forward(net.forward(x, train=True), y)
+        net.backward(loss_fn.backward())
+        opt.step(net.params(), net.grads())
+
+
+def test_save_and_load_keep_batchnorm_running_statistics(tmp_path):
+    net = bn_net()
+    train_a_little(net)
+    net.save(tmp_path / "bn.npz")
+    fresh = bn_net(seed=5)
+    fresh.load(tmp_path / "bn.npz")
+    x = np.random.default_rng(2).standard_normal((6, 4))
+    np.testing.assert_array_equal(fresh.predict(x), net.predict(x))
+    np.testing.assert_array_equal(fresh.layers[1].running_var, net.layers[1].running_var)
+    assert fresh.layers[1].running_mean is not net.layers[1].running_mean  # copied, not shared
+
+
+def test_state_dict_holds_parameters_and_buffers():
+    net = bn_net()
+    state = net.state_dict()
+    assert list(state) == ["0.W", "0.b", "1.gamma", "1.beta", "1.running_mean", "1.running_var", "3.W", "3.b"]
+    assert state["1.running_mean"] is net.layers[1].running_mean
+    assert list(net.buffers()) == ["1.running_mean", "1.running_var"]
+
+
+def test_loading_a_file_of_another_architecture_says_so(tmp_path):
+    bn_net().save(tmp_path / "bn.npz")
+    plain = small_net(np.random.default_rng(0))
+    before = {k: v.copy() for k, v in plain.params().items()}
+    with pytest.raises(ValueError, match=r"bn\.npz was not saved from this network's architecture: "
+                                         r"missing \['2\.W', '2\.b'\], unexpected \['1\.beta', '1\.gamma'"):
+        plain.load(tmp_path / "bn.npz")
+    for name, value in plain.params().items():
+        np.testing.assert_array_equal(value, before[name])  # nothing half-loaded
+    small_net(np.random.default_rng(0)).save(tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match=r"missing \['1\.beta', '1\.gamma', '1\.running_mean'"):
+        bn_net().load(tmp_path / "plain.npz")
+
+
+def test_early_stopping_restores_the_best_epochs_batchnorm_statistics_too():
+    net = bn_net()
+    stopper = EarlyStopping(patience=2)
+    train_a_little(net, seed=3)
+    assert not stopper.should_stop(0, 1.0, net)
+    best = {name: value.copy() for name, value in net.state_dict().items()}
+    train_a_little(net, seed=4)
+    assert not stopper.should_stop(1, 2.0, net)
+    stopper.restore(net)
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, best[name], err_msg=name)
+
+
+def test_predict_on_an_empty_batch_returns_an_empty_result():
+    net = bn_net()
+    scores = net.predict(np.zeros((0, 4)))
+    assert scores.shape == (0, 3) and scores.dtype == np.float64
+
+
+def test_accuracy_and_train_refuse_empty_data():
+    net = small_net(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="no samples"):
+        accuracy(net, np.zeros((0, 4)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="no samples"):
+        train(net, SGD(), (np.zeros((0, 4)), np.zeros(0, dtype=int)), SoftmaxCrossEntropy(),
+              rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(("name", "value"), [("epochs", 2.5), ("batch_size", 10.0), ("batch_size", "10"),
+                                             ("epochs", None)])
+def test_train_refuses_counts_that_are_not_integers(name, value):
+    data = (np.zeros((4, 4)), np.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match=f"Invalid {name}"):
+        train(small_net(np.random.default_rng(0)), SGD(), data, SoftmaxCrossEntropy(),
+              rng=np.random.default_rng(0), **{name: value})
+
+
+def test_a_last_batch_of_one_for_batchnorm_suggests_drop_last():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((21, 4)), rng.integers(0, 3, 21)
+    with pytest.raises(ValueError, match=r"last mini-batch.*1 sample.*drop_last=True"):
+        train(bn_net(), SGD(lr=0.1), (x, y), SoftmaxCrossEntropy(), epochs=1, batch_size=10, rng=rng)
+    history = train(bn_net(), SGD(lr=0.1), (x, y), SoftmaxCrossEntropy(), epochs=2, batch_size=10,
+                    rng=rng, drop_last=True)
+    assert len(history["batch_loss"]) == 4  # two full batches an epoch; the 21st sample waits
+
+
+def test_drop_last_false_is_the_default_and_keeps_every_sample():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((25, 4)), rng.integers(0, 3, 25)
+    history = train(small_net(rng), SGD(lr=0.1), (x, y), SoftmaxCrossEntropy(), epochs=1, batch_size=10, rng=rng)
+    assert len(history["batch_loss"]) == 3
+    with pytest.raises(ValueError, match="drop_last.*no full batch"):
+        train(small_net(rng), SGD(), (x, y), SoftmaxCrossEntropy(), batch_size=30, rng=rng, drop_last=True)

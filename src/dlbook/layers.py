@@ -332,8 +332,7 @@ class BatchNorm(Layer):
             m = x.size // C  # values per feature: N, or N * H * W
             if m < 2:
                 raise ValueError(
-                    f"{self!r} needs more than 1 value per feature in training, got input {x.shape} "
-                    "(a last mini-batch of one sample? train(..., drop_last=True) skips it)"
+                    f"{self!r} needs more than 1 value per feature in training, got input {x.shape}"
                 )
             mean = x.mean(axis=axes, keepdims=True)  # bshape
             xc = x - mean

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 
@@ -60,10 +61,15 @@ class Sequential:
     __call__ = forward
 
     def predict(self, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
-        """Inference-mode outputs (scores), computed ``batch_size`` rows at a time."""
-        if batch_size < 1:
-            raise ValueError(f"Invalid batch_size: {batch_size}")
+        """Inference-mode outputs (scores), computed ``batch_size`` rows at a time.
+
+        An empty ``x: (0, ...)`` gives an empty result ``(0, ...)`` of the output's width.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"Invalid batch_size: {batch_size!r}")
         N = x.shape[0]
+        if N == 0:
+            return self.forward(x)  # every layer maps (0, ...) to (0, ...)
         return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, N, batch_size)])
 
     def _named(self, attr: str) -> Iterator[tuple[str, np.ndarray]]:
@@ -78,6 +84,23 @@ class Sequential:
     def grads(self) -> dict[str, np.ndarray]:
         """Every gradient from the last ``backward``, by the same names as ``params()``."""
         return dict(self._named("grads"))
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """State that is not learned (BatchNorm's running statistics), by name: the layers' own arrays."""
+        return dict(self._named("buffers"))
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything that makes this network predict what it predicts: parameters and buffers, by name.
+
+        The values are the layers' own arrays (copy them to keep a snapshot).
+        """
+        state = {}
+        for i, layer in enumerate(self.layers):
+            clash = sorted(layer.params.keys() & layer.buffers.keys())
+            if clash:
+                raise ValueError(f"{layer!r}: {clash} name both a parameter and a buffer")
+            state.update({f"{i}.{name}": array for name, array in {**layer.params, **layer.buffers}.items()})
+        return state
 
     def num_params(self) -> int:
         """How many numbers the network learns."""
@@ -94,25 +117,30 @@ class Sequential:
         return self
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to an ``.npz`` file (plain arrays, never pickle)."""
-        np.savez(path, **self.params())
+        """Write the parameters and buffers (``state_dict()``) to an ``.npz`` file (plain arrays, never pickle)."""
+        np.savez(path, **self.state_dict())
 
     def load(self, path: str | os.PathLike) -> None:
-        """Read parameters saved by ``save`` into this network, checking names and shapes."""
-        params = self.params()
+        """Read parameters and buffers saved by ``save`` into this network, checking names and shapes.
+
+        A file saved from another architecture raises a ValueError and changes nothing.
+        """
+        state = self.state_dict()
         with np.load(path, allow_pickle=False) as saved:
-            missing = sorted(set(params) - set(saved.files))
-            unexpected = sorted(set(saved.files) - set(params))
-            if missing or unexpected:
-                raise ValueError(f"{os.fspath(path)}: missing parameters {missing}, unexpected {unexpected}")
-            for name, array in params.items():
-                if saved[name].shape != array.shape:
-                    raise ValueError(
-                        f"{os.fspath(path)}: parameter {name} has shape {saved[name].shape}, "
-                        f"the network expects {array.shape}"
-                    )
-            for name, array in params.items():
-                array[...] = saved[name]  # in place: the layers keep their own arrays
+            arrays = {name: saved[name] for name in saved.files}
+        missing = sorted(set(state) - set(arrays))
+        unexpected = sorted(set(arrays) - set(state))
+        if missing or unexpected:
+            raise ValueError(f"{os.fspath(path)} was not saved from this network's architecture: "
+                             f"missing {missing}, unexpected {unexpected}")
+        for name, array in state.items():
+            if arrays[name].shape != array.shape:
+                raise ValueError(
+                    f"{os.fspath(path)}: {name} has shape {arrays[name].shape}, "
+                    f"the network expects {array.shape}"
+                )
+        for name, array in state.items():
+            array[...] = arrays[name]  # in place: the layers keep their own arrays
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))

@@ -7,6 +7,7 @@ loss and accuracy the same way.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,8 @@ def accuracy(model: Sequential, x: np.ndarray, y: np.ndarray) -> float:
     or ``(N, 1)`` predicts class 1 when it is positive. ``y`` holds class
     indices ``(N,)`` or one-hot rows ``(N, K)``.
     """
+    if len(x) == 0:
+        raise ValueError("accuracy: got no samples; the fraction correct of nothing is undefined")
     scores = model.predict(x)
     if scores.ndim == 2 and scores.shape[1] > 1:
         predicted = scores.argmax(axis=1)
@@ -48,7 +51,8 @@ class EarlyStopping:
     Args:
         patience: epochs without improvement to wait before stopping.
         min_delta: how much lower a loss must be to count as an improvement.
-        restore_best: put the best epoch's weights back into the network at the end.
+        restore_best: put the best epoch's network back at the end: its weights and
+            its buffers (BatchNorm's running statistics), everything ``state_dict()`` holds.
     """
 
     patience: int = 5
@@ -56,7 +60,7 @@ class EarlyStopping:
     restore_best: bool = True
     best_loss: float = math.inf
     best_epoch: int = -1
-    _best_params: dict = field(default_factory=dict, repr=False)
+    _best_state: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.patience < 1:
@@ -69,15 +73,27 @@ class EarlyStopping:
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch = val_loss, epoch
             if self.restore_best:
-                self._best_params = {k: v.copy() for k, v in model.params().items()}
+                self._best_state = {k: v.copy() for k, v in model.state_dict().items()}
             return False
         return epoch - self.best_epoch >= self.patience
 
     def restore(self, model: Sequential) -> None:
-        """Copy the best epoch's weights back into the network (in place)."""
-        for name, array in model.params().items():
-            if name in self._best_params:
-                array[...] = self._best_params[name]
+        """Copy the best epoch's weights and buffers back into the network (in place)."""
+        for name, array in model.state_dict().items():
+            if name in self._best_state:
+                array[...] = self._best_state[name]
+
+
+def _forward_train(model: Sequential, xb: np.ndarray, N: int, batch_size: int) -> np.ndarray:
+    """``model.forward(xb, train=True)``; a short last batch that a layer refuses gets a hint."""
+    try:
+        return model.forward(xb, train=True)
+    except ValueError as err:
+        if len(xb) < batch_size:
+            raise ValueError(f"{err} -- in the last mini-batch of the epoch, which has only {len(xb)} "
+                             f"sample(s) (N = {N}, batch_size = {batch_size}); train(..., drop_last=True) "
+                             "skips it") from err
+        raise
 
 
 def train(
@@ -93,6 +109,7 @@ def train(
     early_stopping: EarlyStopping | None = None,
     scheduler=None,
     verbose: int = 0,
+    drop_last: bool = False,
 ) -> dict[str, list]:
     """Train ``model`` on ``data = (x, y)`` with mini-batch gradient descent.
 
@@ -107,6 +124,9 @@ def train(
         loss_fn: a loss layer from `dlbook.losses`.
         epochs: passes over the training data.
         batch_size: samples per update (the last batch of an epoch may be smaller).
+        drop_last: skip an epoch's last batch when it is smaller than ``batch_size``
+            (BatchNorm cannot train on a batch of one sample). Default False: every
+            sample is used every epoch.
         rng: shuffles the training data each epoch.
         val_data: optional ``(x, y)`` evaluated after every epoch.
         early_stopping: optional `EarlyStopping` (needs ``val_data``).
@@ -119,13 +139,18 @@ def train(
         ``val_acc``; plus ``diverged_at``: the update at which the loss became
         NaN or infinite (training stops there), or None.
     """
-    if epochs < 0:
-        raise ValueError(f"Invalid epochs: {epochs}")
-    if batch_size < 1:
-        raise ValueError(f"Invalid batch_size: {batch_size}")
+    for name, value, minimum in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            raise ValueError(f"Invalid {name}: {value!r} (expected an integer >= {minimum})")
     if early_stopping is not None and val_data is None:
         raise ValueError("early_stopping needs val_data to watch")
     x, y = data
+    N = len(x)
+    if N == 0:
+        raise ValueError("train: got no samples to train on")
+    if drop_last and N < batch_size:
+        raise ValueError(f"train: with drop_last=True and N = {N} < batch_size = {batch_size} "
+                         "there is no full batch to train on")
     history: dict[str, list] = {"batch_loss": [], "loss": [], "train_acc": [], "diverged_at": None}
     if val_data is not None:
         history.update(val_loss=[], val_acc=[])
@@ -133,7 +158,9 @@ def train(
     for epoch in range(epochs):
         epoch_losses = []
         for xb, yb in minibatches(x, y, batch_size, rng=rng):
-            loss = loss_fn.forward(model.forward(xb, train=True), yb)
+            if drop_last and len(xb) < batch_size:
+                continue  # the epoch's last, short batch
+            loss = loss_fn.forward(_forward_train(model, xb, N, batch_size), yb)
             if not math.isfinite(loss):
                 history["diverged_at"] = len(history["batch_loss"])
                 return history
