@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
+from dlbook.exercises import (CheckResult, Mismatch, as_numbers, distinct_arrays, distinct_numbers, expect_close,
+                              run_checks)
 
 
 def test_report_lists_each_failure_and_survives_exceptions():
@@ -95,3 +96,8 @@ def test_complex_numbers_are_refused_not_cut_to_their_real_part():
     for value in ("1.5", None, [None, 1.0]):
         with pytest.raises(Mismatch, match="should be numbers"):
             as_numbers(value, "y")
+
+
+def test_arrays_that_differ_are_shown_with_enough_digits_to_see_it():
+    assert distinct_arrays([0.5, 1.0], [0.5, 2.0]) == ("[0.5, 1.0]", "[0.5, 2.0]")
+    assert distinct_arrays([0.5, 1.0], [0.5, 1.0 + 1e-9]) == ("[0.5, 1.0]", "[0.5, 1.000000001]")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["CheckResult", "Mismatch", "run_checks", "expect_close", "as_numbers", "call_on_copies",
-           "distinct_numbers", "GRADCHECK_TOLERANCE", "GRADCHECK_TOLERANCE_TEXT"]
+           "distinct_numbers", "distinct_arrays", "GRADCHECK_TOLERANCE", "GRADCHECK_TOLERANCE_TEXT"]
 
 # The largest relative error a gradient checker accepts. The chapter "Backpropagation" calls
 # about 1e-7 or less right, 1e-7 to 1e-4 suspicious; a correct float64 gradient gives about 1e-10.
@@ -147,6 +147,15 @@ def distinct_numbers(expected: float, got: float, render: Callable[[float], str]
         if first != second:
             return first, second
     return repr(float(expected)), repr(float(got))
+
+
+def distinct_arrays(first, second) -> tuple[str, str]:
+    """Two arrays as lists rounded to 6 decimals, or in full precision if rounding would show them alike."""
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    shown = str(np.round(a, 6).tolist()), str(np.round(b, 6).tolist())
+    if shown[0] == shown[1] and not np.array_equal(a, b):
+        return str(a.tolist()), str(b.tolist())
+    return shown
 
 
 def call_on_copies(fn: Callable, *args, names: tuple[str, ...] | None = None):

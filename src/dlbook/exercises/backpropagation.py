@@ -49,7 +49,7 @@ def _compare(got, numerical: np.ndarray, what: str, hints: dict[str, np.ndarray]
     if not np.all(np.isfinite(got)):
         raise Mismatch(f"{what} contains {'nan' if np.isnan(got).any() else 'inf'}")
     error = relative_error(got, numerical)
-    if error <= TOLERANCE:
+    if error < TOLERANCE:
         return
     for mistake, wrong in (hints or {}).items():
         if wrong.shape == got.shape and relative_error(got, wrong) < TOLERANCE:

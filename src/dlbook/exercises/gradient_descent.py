@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbook.exercises import CheckResult, Mismatch, as_numbers, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_arrays, expect_close, run_checks
 
 __all__ = ["check_numerical_gradient", "check_sgd_epoch", "check_largest_stable_lr", "reference_sgd_epoch",
            "sgd_problem"]
@@ -191,8 +191,9 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
         w = w0.copy()
         got = fn(w, watched, x.copy(), y.copy(), lr=lr, batch_size=batch_size, order=order.copy())
         if not np.array_equal(w, w0):
-            raise Mismatch(f"the w passed in changed from {w0.tolist()} to {np.round(w, 6).tolist()}: "
-                           "return a new array (w = w - lr * g), do not update it in place")
+            before, after = distinct_arrays(w0, w)
+            raise Mismatch(f"the w passed in changed from {before} to {after}: return a new array "
+                           "(w = w - lr * g), do not update it in place")
         got = as_numbers(got, "the returned parameters")
         expected_batches = [order[s:s + batch_size] for s in range(0, N, batch_size)]
         if len(calls) != len(expected_batches):
@@ -214,8 +215,9 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
                 raise Mismatch(f"update {k}: the targets passed to grad_fn are not y of the samples "
                                f"{seen}, in the same order as their rows of x")
             if not np.allclose(w_seen, w_expected, rtol=1e-12, atol=1e-12):
-                raise Mismatch(f"update {k}: grad_fn got w = {np.round(w_seen, 6).tolist()}, expected the "
-                               f"w after the previous updates, {np.round(w_expected, 6).tolist()}")
+                seen, wanted = distinct_arrays(w_seen, w_expected)
+                raise Mismatch(f"update {k}: grad_fn got w = {seen}, expected the w after the previous "
+                               f"updates, {wanted}")
             w_expected = w_expected - lr * grad_fn(w_expected, x[idx], y[idx])
         expected = reference_sgd_epoch(w0, grad_fn, x, y, lr=lr, batch_size=batch_size, order=order)
         if got.shape == expected.shape:

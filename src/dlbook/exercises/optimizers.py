@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbook.exercises import CheckResult, Mismatch, as_numbers, expect_close, run_checks
+from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_arrays, expect_close, run_checks
 
 __all__ = ["check_momentum_step", "check_adam_step"]
 
@@ -42,8 +42,9 @@ def _call(fn: Callable, inputs: dict[str, object], names: tuple[str, ...]) -> tu
     out = fn(**copies)
     for key, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(copies[key], value):
-            raise Mismatch(f"your function changed its input {key} in place (it was {value.tolist()}, "
-                           f"now {np.round(copies[key], 6).tolist()}); compute new arrays and return them")
+            before, after = distinct_arrays(value, copies[key])
+            raise Mismatch(f"your function changed its input {key} in place (it was {before}, "
+                           f"now {after}); compute new arrays and return them")
     return _as_arrays(out, names)
 
 
