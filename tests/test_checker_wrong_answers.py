@@ -24,6 +24,7 @@ from dlbook import functional as F
 from dlbook.exercises import backpropagation as bp
 from dlbook.exercises import cnn, gradient_descent as gd, loss_functions as lf, optimizers as opt
 from dlbook.exercises import perceptrons as pc, regularization as reg
+from dlbook.exercises import rnn
 
 pytestmark = pytest.mark.filterwarnings("error")  # a checker lets no warning through (ComplexWarning, ...)
 
@@ -318,6 +319,35 @@ def maxpool_backward(x, dout, k, *, mode="max"):
     return dx
 
 
+# ------------------------------------------------------------------- chapter 8 --
+
+def rnn_step_backward(dh, x, h_prev, h, W_x, W_h, *, slip=None):
+    da = dh if slip == "no tanh'" else dh * (1 - h * h)
+    dh_prev = da @ (W_h if slip == "W_h" else W_h.T)
+    return da @ W_x.T, dh_prev, x.T @ da, (h if slip == "h" else h_prev).T @ da, da.sum(axis=0)
+
+
+def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b, *, slip=None):
+    a = x @ W_x + h_prev @ W_h + b
+    H = h_prev.shape[1]
+    i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
+    if slip == "ifog":
+        g, o = o, g
+    i, f, g, o = 1 / (1 + np.exp(-i)), 1 / (1 + np.exp(-f)), np.tanh(g), 1 / (1 + np.exp(-o))
+    c = f * c_prev + (g if slip == "no i" else i * g)
+    return (o * c if slip == "no tanh" else o * np.tanh(c)), c
+
+
+def clip_grad_norm(grads, max_norm, *, slip=None):
+    total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+    for g in grads.values():
+        if slip == "elementwise":
+            np.clip(g, -max_norm, max_norm, out=g)
+        elif slip != "copy":
+            g *= min(1.0, max_norm / total)
+    return total
+
+
 # ------------------------------------------------------------------- the table --
 
 REFERENCE = {
@@ -342,6 +372,9 @@ REFERENCE = {
     cnn.check_output_size: (lambda n, k, s, p: (n + 2 * p - k) // s + 1,),
     cnn.check_conv2d: (conv2d,),
     cnn.check_maxpool_backward: (maxpool_backward,),
+    rnn.check_rnn_step_backward: (rnn_step_backward,),
+    rnn.check_lstm_cell_forward: (lstm_cell_forward,),
+    rnn.check_clip_grad_norm: (clip_grad_norm,),
 }
 
 WRONG = [
@@ -351,7 +384,7 @@ WRONG = [
     Wrong(pc.check_nor, (np.array([-0.5, -0.5, 0.2]), 0.0), ("shape (2,)",), "bias written into w"),
     Wrong(pc.check_nor, (np.array([-0.5 + 1j, -0.5]), 0.2), ("complex",), "complex output"),
     Wrong(pc.check_gate, (lambda x: float(x[0] == x[1]), "XNOR"), ("calls no gate",), "XNOR without gates"),
-    Wrong(pc.check_gate, (lambda x: 1 - XOR(x), "XNOR"), ("not what the last gate returns", "NAND(a, a)"),
+    Wrong(pc.check_gate, (lambda x: 1 - AND(np.stack([NAND(x), OR(x)])), "XNOR"), ("not what the last gate returns", "NAND(a, a)"),
           "NOT by arithmetic after the last gate"),
     Wrong(pc.check_gate, (XOR, "XNOR"), ("x = (0, 0) gives 0, XNOR is 1", "x = (1, 1) gives 0, XNOR is 1"),
           "XOR instead of XNOR"),
@@ -532,7 +565,36 @@ WRONG = [
           ("once, to one of them",), "a tie gets dout twice"),
     Wrong(cnn.check_maxpool_backward, (lambda x, d, k: d,), ("should have the shape of x",), "wrong shape"),
     Wrong(cnn.check_maxpool_backward, (lambda *a: maxpool_backward(*a) + 0j,), ("complex",), "complex output"),
+    # chapter 8
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="no tanh'"),),
+          ("forgot tanh's derivative",), "skips tanh's derivative"),
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="W_h"),), ("transpose",),
+          "W_h instead of its transpose"),
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="h"),), ("not by h",),
+          "h instead of h_prev in dW_h"),
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: tuple(g + 0j for g in rnn_step_backward(*a)),), ("complex",),
+          "complex output"),
+    Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="ifog"),), ("order i, f, g, o",),
+          "gates read in the order i, f, o, g"),
+    Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="no tanh"),),
+          ("goes through tanh",), "h = o * c"),
+    Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="no i"),),
+          ("input gate scales the candidate",), "forgets the input gate"),
+    Wrong(rnn.check_lstm_cell_forward, (lambda *a: tuple(v + 0j for v in lstm_cell_forward(*a)),), ("complex",),
+          "complex output"),
+    Wrong(rnn.check_clip_grad_norm, (lambda g, m: clip_grad_norm(g, m, slip="elementwise"),),
+          ("clipped each number",), "np.clip on the values"),
+    Wrong(rnn.check_clip_grad_norm, (lambda g, m: clip_grad_norm(g, m, slip="copy"),), ("in place",),
+          "leaves the arrays unchanged"),
+    Wrong(rnn.check_clip_grad_norm, (lambda g, m: max_norm_of(g, m),), ("norm after clipping",),
+          "returns the norm after clipping"),
+    Wrong(rnn.check_clip_grad_norm, (lambda g, m: complex(clip_grad_norm(g, m)),), ("complex",), "complex output"),
 ]
+
+
+def max_norm_of(grads, max_norm):
+    """Clips right, but returns the norm after clipping."""
+    return min(clip_grad_norm(grads, max_norm), max_norm)
 
 
 def _checkers() -> dict[str, object]:

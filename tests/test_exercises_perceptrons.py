@@ -213,3 +213,9 @@ def test_an_incomplete_or_wrong_truth_table_is_reported():
     assert not result.passed and "no output for x = (1, 0), (0, 1)" in str(result)
     assert "not an input" in str(check_gate(AND, {(0, 0): 0, (1, 0): 0, (0, 1): 0, (1, 2): 1}))
     assert "should be 0 or 1" in str(check_gate(AND, {(0, 0): 0, (1, 0): 0, (0, 1): 0, (1, 1): 2}))
+
+
+def test_one_gate_on_a_comparison_of_the_inputs_is_not_built_from_gates():
+    # XOR(x) calls NAND, OR and AND inside, but XNOR itself called one gate, on a comparison.
+    result = check_gate(lambda x: XOR(np.array([float(x[0] == x[1]), 0.0])), "XNOR")
+    assert not result.passed and "calls only one gate" in str(result)

@@ -17,51 +17,12 @@ import numpy as np
 
 from dlbook import functional as F
 from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
+from dlbook.exercises.gates import GATE_NAMES, GATES, INPUTS, built_from_gates, compare_rows, truth_table
 from dlbook.layers import Linear, Sigmoid
 from dlbook.model import Sequential
 
 __all__ = ["GATES", "GATE_NAMES", "INPUTS", "check_nor", "check_gate", "check_sigmoid", "check_sigmoid_grad",
            "check_forward"]
-
-INPUTS = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float64)  # (4, 2): rows (x1, x2)
-# Each gate's outputs for the rows of INPUTS.
-GATES: dict[str, tuple[int, int, int, int]] = {
-    "AND": (0, 0, 0, 1),
-    "NAND": (1, 1, 1, 0),
-    "OR": (0, 1, 1, 1),
-    "NOR": (1, 0, 0, 0),
-    "XOR": (0, 1, 1, 0),
-    "XNOR": (1, 0, 0, 1),
-}
-# The gate functions a reader builds XOR and XNOR from, by these names in the reader's notebook.
-GATE_NAMES = ("AND", "NAND", "OR", "NOR", "XOR")
-
-
-def _as_bit(value, what: str) -> int:
-    """The reader's output as 0 or 1, or a `Mismatch` saying why it is not one."""
-    array = as_numbers(value, what)
-    if array.size != 1:
-        raise Mismatch(f"{what} should be a single number (0 or 1), got shape {array.shape}: {value!r}")
-    number = float(array.reshape(()))
-    if number not in (0.0, 1.0):
-        raise Mismatch(f"{what} should be 0 or 1, got {number:g}")
-    return int(number)
-
-
-def _row(x: np.ndarray) -> str:
-    return f"({int(x[0])}, {int(x[1])})"
-
-
-def _check_rows(fn: Callable[[np.ndarray], object], expected: tuple[int, ...], name: str) -> None:
-    """Call fn on each row of INPUTS; one `Mismatch` lists every wrong row."""
-    wrong = []
-    for x, want in zip(INPUTS, expected):
-        got = _as_bit(fn(x.copy()), f"the output for x = {_row(x)}")
-        if got != want:
-            wrong.append(f"x = {_row(x)} gives {got}, {name} is {want}")
-    if wrong:
-        raise Mismatch("\n    ".join(wrong))
-
 
 def check_nor(w, b) -> CheckResult:
     """Check that the perceptron y = step(w1 x1 + w2 x2 + b) computes NOR.
@@ -86,81 +47,10 @@ def check_nor(w, b) -> CheckResult:
 
     def table() -> None:
         weights, bias = numbers()
-        _check_rows(lambda x: F.step(x @ weights + bias), GATES["NOR"], "NOR")
+        compare_rows(lambda x: F.step(x @ weights + bias), GATES["NOR"], "NOR")
 
     return run_checks("NOR perceptron", {"w is two numbers and b one": numbers,
                                          "NOR's truth table": table})
-
-
-def _truth_table(table: Mapping) -> tuple[int, ...]:
-    """A truth table ``{(x1, x2): y}`` as the outputs for the rows of INPUTS, or a `Mismatch` saying what is off."""
-    outputs: dict[tuple[int, int], int] = {}
-    for key, value in table.items():
-        try:
-            row = tuple(int(v) for v in key)
-        except (TypeError, ValueError):
-            row = ()
-        if len(row) != 2 or not set(row) <= {0, 1} or any(float(v) != r for v, r in zip(key, row)):
-            raise Mismatch(f"the truth table's key {key!r} is not an input (x1, x2) with x1, x2 in {{0, 1}}")
-        outputs[row] = _as_bit(value, f"the truth table's output for {key!r}")
-    missing = [_row(x) for x in INPUTS if (int(x[0]), int(x[1])) not in outputs]
-    if missing:
-        raise Mismatch(f"the truth table has no output for x = {', '.join(missing)}: give y for all four "
-                       "inputs (0, 0), (1, 0), (0, 1), (1, 1)")
-    return tuple(outputs[(int(x[0]), int(x[1]))] for x in INPUTS)
-
-
-class _GatesWatched:
-    """While active, the gates in ``fn``'s globals are replaced by wrappers that count calls (or lie).
-
-    ``mode`` "count" passes every call through; "zeros" and "ones" return zeros or ones of the
-    gate's own output shape, to see whether ``fn``'s answer comes out of the gates at all.
-    """
-
-    def __init__(self, fn: Callable, mode: str = "count"):
-        namespace = getattr(fn, "__globals__", {})
-        self.namespace, self.mode, self.calls = namespace, mode, 0
-        self.originals = {name: namespace[name] for name in GATE_NAMES
-                          if callable(namespace.get(name)) and namespace[name] is not fn}
-
-    def _wrap(self, gate: Callable) -> Callable:
-        def watched(*args, **kwargs):
-            self.calls += 1
-            out = gate(*args, **kwargs)
-            if self.mode == "count":
-                return out
-            return np.full_like(np.asarray(out, dtype=np.float64), 0.0 if self.mode == "zeros" else 1.0)
-        return watched
-
-    def __enter__(self) -> "_GatesWatched":
-        for name, gate in self.originals.items():
-            self.namespace[name] = self._wrap(gate)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.namespace.update(self.originals)
-
-
-def _built_from_gates(fn: Callable, name: str) -> None:
-    """Raise `Mismatch` unless fn calls the chapter's gates and its answer is what they return."""
-    for x in INPUTS:
-        with _GatesWatched(fn) as watched:
-            if not watched.originals:
-                raise Mismatch(f"build {name} from the chapter's gates ({', '.join(GATE_NAMES)}): none of "
-                               "them is defined where your function is")
-            fn(x.copy())
-        if watched.calls < 2:  # one gate alone cannot compute XOR or XNOR
-            calls = "no gate" if watched.calls == 0 else "only one gate"
-            raise Mismatch(f"for x = {_row(x)} your {name} calls {calls}; build it from the gates "
-                           f"{', '.join(watched.originals)}, without new weights or comparisons of the inputs")
-    outputs = {}
-    for mode in ("zeros", "ones"):
-        with _GatesWatched(fn, mode):
-            outputs[mode] = [_as_bit(fn(x.copy()), f"the output for x = {_row(x)}") for x in INPUTS]
-    if outputs["zeros"] != [0] * 4 or outputs["ones"] != [1] * 4:
-        raise Mismatch(f"your {name} calls the gates, but its answer is not what the last gate returns "
-                       "(it stays the same, or is flipped, when the gates answer differently); make the "
-                       "last step a gate too (NOT a is NAND(a, a))")
 
 
 def check_gate(fn: Callable[[np.ndarray], object], gate: str | Mapping, *,
@@ -191,11 +81,11 @@ def check_gate(fn: Callable[[np.ndarray], object], gate: str | Mapping, *,
         name = "the truth table"
 
         def expected() -> tuple[int, ...]:
-            return _truth_table(gate)
+            return truth_table(gate)
     label = name if name == "the truth table" else f"{name}'s truth table"
-    checks = {label: lambda: _check_rows(fn, expected(), name)}
+    checks = {label: lambda: compare_rows(fn, expected(), name)}
     if from_gates if from_gates is not None else name in ("XOR", "XNOR"):
-        checks[f"{name} built from the gates"] = lambda: _built_from_gates(fn, name)
+        checks[f"{name} built from the gates"] = lambda: built_from_gates(fn, name)
     return run_checks(name, checks)
 
 
