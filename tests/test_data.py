@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.server
 import io
+import math
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from urllib.error import URLError
 
@@ -394,3 +398,97 @@ def test_add_noise() -> None:
 def test_import_stays_numpy_only() -> None:
     code = "import sys, dlbook.data; assert 'sklearn' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- issue 18: hostile and clumsy use
+@pytest.mark.parametrize(("labels", "message"), [
+    (np.array([[0], [1]]), r"labels of shape \(N,\), got \(2, 1\).*ravel"),
+    (np.array([[0, 1], [1, 0]]), r"labels of shape \(N,\), got \(2, 2\)"),
+    (np.array(1), r"labels of shape \(N,\), got \(\)"),
+    (np.array([0.0, 1.5]), "integer class labels, got dtype float64"),
+    (np.array([True, False]), "integer class labels, got dtype bool"),
+    (np.array(["0", "1"]), "integer class labels, got dtype <U1"),
+])
+def test_one_hot_refuses_labels_it_would_misread(labels, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        data.one_hot(labels, 3)
+
+
+@pytest.mark.parametrize("num_classes", [0, -1, 2.5, "3", None])
+def test_one_hot_refuses_a_class_count_that_is_not_a_count(num_classes) -> None:
+    with pytest.raises(ValueError, match="Invalid num_classes"):
+        data.one_hot(np.array([0, 1]), num_classes)
+
+
+def test_one_hot_accepts_any_integer_labels_and_no_labels() -> None:
+    np.testing.assert_array_equal(data.one_hot(np.array([1, 0], dtype=np.uint8), 2), [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(data.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    assert data.one_hot(np.zeros(0, dtype=np.int64), 4).shape == (0, 4)
+
+
+def test_add_noise_to_integer_input_is_computed_in_float64() -> None:
+    x = np.zeros((100, 100), dtype=np.int64)
+    noisy = data.add_noise(x, 0.3, rng=np.random.default_rng(0))
+    assert noisy.dtype == np.float64 and abs(noisy.std() - 0.3) < 0.01  # was cast to int: all zeros
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, bool, np.complex64, "U1"])
+def test_loaders_refuse_a_dtype_that_is_not_floating(tmp_path: Path, server: FakeServer, dtype) -> None:
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        data.load_digits(dtype=dtype)
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        data.load_mnist(cache_dir=tmp_path, dtype=dtype)
+
+
+class SlowHandler(http.server.BaseHTTPRequestHandler):
+    """Promises a megabyte, then sends one byte every `interval` seconds (or nothing, with `stall`)."""
+
+    interval, stall = 0.05, False
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 20))
+        self.end_headers()
+        try:
+            for _ in range(400):  # at most 20 s, should the client never hang up
+                if not self.stall:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                time.sleep(self.interval)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_server(monkeypatch: pytest.MonkeyPatch):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(mnist, "MNIST_URL", f"http://127.0.0.1:{httpd.server_address[1]}/")
+    monkeypatch.setattr(SlowHandler, "stall", False)
+    yield SlowHandler
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+@pytest.mark.parametrize("stall", [False, True], ids=["trickle", "stall"])
+def test_load_mnist_gives_up_on_a_slow_server_at_its_overall_deadline(tmp_path: Path, slow_server, stall) -> None:
+    slow_server.stall = stall
+    start = time.monotonic()
+    with pytest.raises(ConnectionError, match=r"failed .*(longer than timeout=1 s in all|timed out)") as info:
+        data.load_mnist(cache_dir=tmp_path, timeout=1.0)
+    elapsed = time.monotonic() - start
+    assert 0.9 < elapsed < 5, elapsed  # a trickle of 20 bytes a second used to be waited for for ever
+    assert str(tmp_path / "mnist") in str(info.value)
+    assert files_under(tmp_path) == set()  # no partial file left behind
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, math.nan, math.inf, "60", True])
+def test_load_mnist_refuses_a_timeout_that_is_not_seconds(tmp_path: Path, timeout) -> None:
+    with pytest.raises(ValueError, match="Invalid timeout"):
+        data.load_mnist(cache_dir=tmp_path, timeout=timeout)

@@ -16,13 +16,15 @@ take a ``seed`` and build their own generator from it.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
 
-from dlbook.mnist import fetch_mnist, read_idx
+from dlbook.functional import as_float
+from dlbook.mnist import DOWNLOAD_TIMEOUT, fetch_mnist, read_idx
 
 __all__ = [
     "Dataset", "load_digits", "load_mnist",
@@ -30,6 +32,13 @@ __all__ = [
     "standardize", "train_val_split", "kfold", "minibatches", "one_hot",
     "random_shift", "add_noise",
 ]  # fmt: skip
+
+
+def _check_float_dtype(dtype) -> np.dtype:
+    """Images are scaled to [0, 1]: an integer dtype would round them to 0 and 1."""
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"Invalid dtype: {np.dtype(dtype)} (expected a floating-point dtype, e.g. np.float32)")
+    return np.dtype(dtype)
 
 
 class Dataset(NamedTuple):
@@ -58,6 +67,7 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, dtype=np.float32, flat
     """
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"Invalid test_size: {test_size} (must be in (0, 1))")
+    dtype = _check_float_dtype(dtype)
     from sklearn.datasets import load_digits as sklearn_digits  # lazy: the core needs only NumPy
 
     digits = sklearn_digits()
@@ -76,7 +86,8 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, dtype=np.float32, flat
 
 
 def load_mnist(
-    *, cache_dir: str | os.PathLike | None = None, dtype=np.float32, flatten: bool = True, normalize: bool = True
+    *, cache_dir: str | os.PathLike | None = None, dtype=np.float32, flatten: bool = True, normalize: bool = True,
+    timeout: float = DOWNLOAD_TIMEOUT,
 ) -> Dataset:
     """MNIST: 60,000 training and 10,000 test digits (28x28), downloaded once and cached.
 
@@ -85,15 +96,18 @@ def load_mnist(
         dtype: floating dtype of the images. Default float32.
         flatten: True gives ``x: (N, 784)``; False gives ``x: (N, 1, 28, 28)``.
         normalize: True scales pixels 0..255 to [0, 1].
+        timeout: the most seconds the downloads may take in all (a server that trickles
+            bytes is given up on). Default ``dlbook.mnist.DOWNLOAD_TIMEOUT``, 10 minutes.
 
     Returns:
         ``Dataset(x_train, y_train, x_test, y_test)``, labels int64 in 0..9.
 
     Raises:
         dlbook.mnist.ChecksumError: a file does not match its published SHA-256.
-        ConnectionError: the download failed (the message says where to put the files).
+        ConnectionError: the download failed or ran out of time (the message says where to put the files).
     """
-    paths = fetch_mnist(cache_dir)
+    dtype = _check_float_dtype(dtype)
+    paths = fetch_mnist(cache_dir, timeout=timeout)
     arrays = []
     for split in ("train", "t10k"):
         images = read_idx(paths[f"{split}-images-idx3-ubyte.gz"])  # (N, H, W) uint8
@@ -272,12 +286,20 @@ def one_hot(y: np.ndarray, num_classes: int, *, dtype=np.float64) -> np.ndarray:
     """``Y[i, y[i]] = 1``, zeros elsewhere.
 
     Args:
-        y: ``(N,)`` integer labels in ``0..num_classes-1``. num_classes: K. dtype: default float64.
+        y: ``(N,)`` integer labels in ``0..num_classes-1`` (a column ``(N, 1)`` is refused:
+            indexing with it would set the wrong entries). num_classes: K >= 1. dtype: default float64.
 
     Returns:
         ``Y: (N, K)``.
     """
     y = np.asarray(y)
+    if y.ndim != 1:
+        hint = "; for a column of labels pass y.ravel()" if y.ndim == 2 and y.shape[1] == 1 else ""
+        raise ValueError(f"one_hot expects labels of shape (N,), got {y.shape}{hint}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"one_hot expects integer class labels, got dtype {y.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
+        raise ValueError(f"Invalid num_classes: {num_classes!r} (expected an integer >= 1)")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"Labels must lie in 0..{num_classes - 1}, got {y.min()}..{y.max()}")
     Y = np.zeros((len(y), num_classes), dtype=dtype)
@@ -319,11 +341,13 @@ def add_noise(x: np.ndarray, std: float, *, rng: np.random.Generator) -> np.ndar
     """``x + N(0, std^2)`` elementwise, in ``x``'s dtype.
 
     Args:
-        x: any shape, floating. std: noise standard deviation, >= 0. rng: draws the noise.
+        x: any shape, floating (integers are computed in float64). std: noise standard
+            deviation, >= 0. rng: draws the noise.
 
     Returns:
-        New array, same shape and dtype.
+        New array, same shape and dtype (float64 for integer x).
     """
     if std < 0:
         raise ValueError(f"Invalid std: {std}")
+    x = as_float(x)  # integer input: noise added in float64, not rounded away
     return x + rng.normal(0.0, std, size=x.shape).astype(x.dtype)

@@ -11,6 +11,9 @@ its ``mnist/`` subfolder. Every file is checked against its SHA-256 in
 cache, so a truncated or tampered file is never used. A download goes to a
 temporary file in the same folder and is renamed into place only after its hash
 matches, so an interrupted download never leaves a file under the final name.
+The downloads have one deadline in all (``timeout``, default ``DOWNLOAD_TIMEOUT``):
+a server that trickles a byte at a time is given up on with a clear error, not
+waited for for ever.
 
 ``dlbook.data.load_mnist`` turns these arrays into a ready-to-train ``Dataset``.
 """
@@ -20,14 +23,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import math
+import numbers
 import os
 import tempfile
+import time
 from pathlib import Path
 from urllib.request import urlopen
 
 import numpy as np
 
-__all__ = ["MNIST_URL", "MNIST_FILES", "ChecksumError", "cache_root", "fetch_mnist", "read_idx"]
+__all__ = ["MNIST_URL", "MNIST_FILES", "DOWNLOAD_TIMEOUT", "ChecksumError", "cache_root", "fetch_mnist", "read_idx"]
 
 # The mirror torchvision downloads from; the files are byte-identical to Yann LeCun's originals.
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -39,6 +45,11 @@ MNIST_FILES: dict[str, str] = {
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
+
+# The most seconds all four downloads may take together (11 MB: minutes even on a slow line).
+DOWNLOAD_TIMEOUT = 600.0
+# The most seconds one network read may wait for a byte.
+READ_TIMEOUT = 60.0
 
 # IDX type code -> NumPy dtype; multi-byte values are big-endian ('>').
 _IDX_DTYPES = {
@@ -87,15 +98,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(url: str, dest: Path, sha256: str) -> None:
-    """Download ``url`` to ``dest`` atomically: temp file in the same folder, verify, rename."""
+def _download(url: str, dest: Path, sha256: str, deadline: float, timeout: float) -> None:
+    """Download ``url`` to ``dest`` atomically: temp file in the same folder, verify, rename.
+
+    ``deadline`` is a ``time.monotonic()`` instant: past it the download is abandoned.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         try:
-            with os.fdopen(fd, "wb") as f, urlopen(url, timeout=60) as response:
-                for chunk in iter(lambda: response.read(1 << 20), b""):
+            # A socket timeout bounds each read only, so the deadline is checked after every
+            # chunk; read1 returns what has arrived instead of waiting for a whole megabyte.
+            read_timeout = max(min(READ_TIMEOUT, deadline - time.monotonic()), 0.001)
+            with os.fdopen(fd, "wb") as f, urlopen(url, timeout=read_timeout) as response:
+                for chunk in iter(lambda: response.read1(1 << 20), b""):
                     f.write(chunk)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the downloads took longer than timeout={timeout:g} s in all")
         except (OSError, http.client.HTTPException) as err:
             raise ConnectionError(
                 f"Downloading {url} failed ({err}). Without internet access, fetch the four "
@@ -110,19 +129,23 @@ def _download(url: str, dest: Path, sha256: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def fetch_mnist(cache_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+def fetch_mnist(cache_dir: str | os.PathLike | None = None, *, timeout: float = DOWNLOAD_TIMEOUT) -> dict[str, Path]:
     """Make sure every file in ``MNIST_FILES`` is cached and verified; return their paths.
 
     Args:
         cache_dir: cache directory, see ``cache_root``; files go in its ``mnist/`` folder.
+        timeout: the most seconds the downloads may take in all, > 0. Default ``DOWNLOAD_TIMEOUT``.
 
     Returns:
         ``{file name: path}`` for each entry of ``MNIST_FILES``.
 
     Raises:
         ChecksumError: a cached or downloaded file has the wrong SHA-256 (it is deleted).
-        ConnectionError: a download failed; the message says where to put the files by hand.
+        ConnectionError: a download failed or ran out of time; the message says where to put the files by hand.
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not (0 < timeout < math.inf):
+        raise ValueError(f"Invalid timeout: {timeout!r} (expected seconds > 0)")
+    deadline = time.monotonic() + timeout
     folder = cache_root(cache_dir) / "mnist"
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -134,7 +157,7 @@ def fetch_mnist(cache_dir: str | os.PathLike | None = None) -> dict[str, Path]:
                 path.unlink()  # never leave a corrupt file where the next run would trust it
                 raise ChecksumError(path, sha256, actual, f"cached in {folder}")
         else:
-            _download(MNIST_URL + name, path, sha256)
+            _download(MNIST_URL + name, path, sha256, deadline, timeout)
         paths[name] = path
     return paths
 
