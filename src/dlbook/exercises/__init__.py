@@ -102,8 +102,8 @@ def run_checks(name: str, checks: dict[str, Callable[[], None]]) -> CheckResult:
         except np.exceptions.ComplexWarning:
             failures.append(f"{description}: your code gave complex numbers; the answer must be real")
         except SystemExit as stop:  # sys.exit() or exit() in the reader's code: report it, keep the kernel
-            failures.append(f"{description}: your code called sys.exit({'' if stop.code is None else stop.code!r}); "
-                            "return the answer instead")
+            code = "" if stop.code is None else repr(stop.code)
+            failures.append(f"{description}: your code called sys.exit({code}); return the answer instead")
         except Exception as error:  # the reader's code raised: report it, do not crash the notebook
             failures.append(f"{description}: your code raised {type(error).__name__}: {error}")
     return CheckResult(name, len(checks), failures)
@@ -117,12 +117,13 @@ def as_numbers(value, what: str) -> np.ndarray:
     """
     try:
         array = np.asarray(value)
-        if np.iscomplexobj(array) or (array.dtype == object and any(isinstance(v, complex) for v in array.flat)):
+        objects = list(array.flat) if array.dtype == object else []
+        if np.iscomplexobj(array) or any(isinstance(v, complex) for v in objects):
             numbers = [complex(v) for v in array.flat]
             example = next((z for z in numbers if z.imag != 0), numbers[0] if numbers else 0j)
             raise Mismatch(f"{what} should be real numbers, got complex numbers "
                            f"(e.g. {example:.6g}); the answer must be real")
-        if array.dtype.kind in "USV" or (array.dtype == object and any(v is None for v in array.flat)):
+        if array.dtype.kind in "USV" or any(v is None for v in objects):
             raise TypeError  # text, bytes or None: np.asarray would turn "1.5" into 1.5 and None into nan
         return np.asarray(array, dtype=np.float64)
     except Mismatch:
@@ -173,7 +174,7 @@ def call_on_copies(fn: Callable, *args, names: tuple[str, ...] | None = None):
     with np.errstate(all="ignore"):
         out = fn(*copies)
     for k, (original, mine) in enumerate(zip(args, copies)):
-        pairs = list(zip(original.values(), mine.values())) if isinstance(original, dict) else [(original, mine)]
+        pairs = zip(original.values(), mine.values()) if isinstance(original, dict) else [(original, mine)]
         if any(isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True) for a, b in pairs):
             which = f"its input {names[k]}" if names else "one of its input arrays"
             raise Mismatch(f"your function changed {which} in place; compute into new arrays instead")

@@ -60,7 +60,7 @@ def compare_rows(fn: Callable[[np.ndarray], object], expected: tuple[int, ...], 
 
 
 def truth_table(table: Mapping) -> tuple[int, ...]:
-    """A truth table ``{(x1, x2): y}`` as the outputs for the rows of INPUTS, or a `Mismatch` saying what is off."""
+    """A truth table ``{(x1, x2): y}`` as the outputs for the rows of INPUTS (or a `Mismatch`: what is off)."""
     outputs: dict[tuple[int, int], int] = {}
     for key, value in table.items():
         try:

@@ -183,8 +183,8 @@ def check_sgd_epoch(fn: Callable) -> CheckResult:
         calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
         def watched(w, xb, yb):
-            seen = (as_numbers(w, "the w passed to grad_fn").copy(), as_numbers(xb, "the x passed to grad_fn").copy(),
-                    as_numbers(yb, "the y passed to grad_fn").copy())
+            seen = tuple(as_numbers(a, f"the {name} passed to grad_fn").copy()
+                         for a, name in ((w, "w"), (xb, "x"), (yb, "y")))
             calls.append(seen)
             return grad_fn(*seen)
 

@@ -206,8 +206,9 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], np.ndarray])
                 raise Mismatch(hint)
         worst = np.unravel_index(np.argmax(np.abs(got - numerical)), got.shape)
         numerical_text, yours = distinct_numbers(numerical[worst], got[worst], lambda v: f"{v:.6f}")
+        at = tuple(int(i) for i in worst)
         raise Mismatch(f"the gradient check failed (relative error {error:.1e}, should be below "
-                       f"{GRADCHECK_TOLERANCE_TEXT}); at index {tuple(int(i) for i in worst)} the numerical gradient is "
+                       f"{GRADCHECK_TOLERANCE_TEXT}); at index {at} the numerical gradient is "
                        f"{numerical_text}, yours {yours}")
 
     def huge() -> None:

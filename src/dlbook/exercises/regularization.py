@@ -120,7 +120,8 @@ def check_dropout(forward_fn: Callable, backward_fn: Callable) -> CheckResult:
                     raise Mismatch(f"dx = dout where kept and 0 where dropped, but not scaled; the forward "
                                    f"divided by 1 - p = {1 - p:g}, so the gradient must be divided by it too")
                 if np.allclose(dx, dout):
-                    raise Mismatch("dx equals dout: the gradient should be 0 wherever the forward dropped a value")
+                    raise Mismatch("dx equals dout: the gradient should be 0 wherever the forward dropped a "
+                                   "value")
                 if np.allclose(dx, dout * kept / p):
                     raise Mismatch(f"with p = {p:g}, dx is dout divided by p = {p:g}; divide by the keep "
                                    f"probability 1 - p = {1 - p:g}, as the forward does")
