@@ -1,5 +1,6 @@
 """Issue 18: explorers refuse control values that are not values (NaN, inf, text) with a clear error."""
 
+import json
 import math
 
 import numpy as np
@@ -86,3 +87,58 @@ def test_training_explorers_still_count_epochs():
     assert explorer.trained(np.int64(4)).epoch == 4
     assert explorer.trained().epoch == 10
     assert explorer.advance(explorer.start(), 0).epoch == 0
+
+
+# ------------------------------------------------- the readers' zip never follows a symlink --
+
+def reader_download():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "book" / "_ext" / "reader_download.py"
+    spec = importlib.util.spec_from_file_location("reader_download", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake_project(root):
+    (root / "book").mkdir(parents=True)
+    (root / "book" / "intro.ipynb").write_text(json.dumps({"cells": [], "metadata": {}}))
+    (root / "src" / "dlbook" / "sub").mkdir(parents=True)
+    (root / "src" / "dlbook" / "__init__.py").write_text("")
+    (root / "src" / "dlbook" / "sub" / "mod.py").write_text("x = 1\n")
+    for name in ("pyproject.toml", "requirements.txt"):
+        (root / name).write_text(name)
+    return root
+
+
+def test_the_readers_zip_holds_the_project_files(tmp_path):
+    members = reader_download().archive_members(fake_project(tmp_path / "project"))
+    assert sorted(members) == ["book/intro.ipynb", "pyproject.toml", "requirements.txt",
+                               "src/dlbook/__init__.py", "src/dlbook/sub/mod.py"]
+
+
+@pytest.mark.parametrize("link", ["src/dlbook/secret.py", "book/secret.ipynb", "src/dlbook/linked"])
+def test_the_readers_zip_skips_symlinked_files_and_folders(tmp_path, link):
+    root = fake_project(tmp_path / "project")
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    secret = outside / "secret.txt"
+    secret.write_text("API_KEY = 'not for readers'")
+    (outside / "deep" / "leak.py").write_text("API_KEY = 'not for readers'")
+    target = outside if link.endswith("linked") else secret
+    (root / link).symlink_to(target, target_is_directory=target.is_dir())
+    members = reader_download().archive_members(root)
+    assert not any("secret" in name or "leak" in name or "linked" in name for name in members), sorted(members)
+    assert not any(b"not for readers" in (v if isinstance(v, bytes) else v.encode()) for v in members.values())
+    assert "src/dlbook/sub/mod.py" in members
+
+
+def test_the_readers_zip_refuses_a_symlinked_install_file(tmp_path):
+    root = fake_project(tmp_path / "project")
+    (tmp_path / "elsewhere.toml").write_text("[project]")
+    (root / "pyproject.toml").unlink()
+    (root / "pyproject.toml").symlink_to(tmp_path / "elsewhere.toml")
+    with pytest.raises(ValueError, match="pyproject.toml is a symbolic link"):
+        reader_download().archive_members(root)

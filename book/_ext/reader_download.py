@@ -9,6 +9,11 @@ figures, are twenty times the size of everything else).
 
 The zip is written after an HTML build, into the built site only; its entries
 carry a fixed date, so the same sources give the same archive.
+
+Only regular files inside the project go in: a symbolic link (a file or folder
+linked from elsewhere, an editor's lock file) is skipped, so nothing outside
+the project can slip into a public download. The install files must be real
+files; a linked one stops the build with a ValueError.
 """
 
 from __future__ import annotations
@@ -31,14 +36,26 @@ def without_outputs(notebook: Path) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
+def _regular(path: Path, root: Path) -> bool:
+    """A regular file reached from `root` without following any symbolic link."""
+    inside = path.relative_to(root)
+    links = [root.joinpath(*inside.parts[: i + 1]).is_symlink() for i in range(len(inside.parts))]
+    return not any(links) and path.is_file()
+
+
 def archive_members(root: Path) -> dict[str, str | bytes]:
     """Path inside the archive -> contents."""
     members: dict[str, str | bytes] = {}
     for notebook in sorted((root / "book").glob("*.ipynb")):
-        members[f"book/{notebook.name}"] = without_outputs(notebook)
+        if _regular(notebook, root):
+            members[f"book/{notebook.name}"] = without_outputs(notebook)
     for source in sorted((root / "src" / "dlbook").rglob("*.py")):
-        members[source.relative_to(root).as_posix()] = source.read_bytes()
+        if _regular(source, root):
+            members[source.relative_to(root).as_posix()] = source.read_bytes()
     for name in INSTALL_FILES:
+        if not _regular(root / name, root):
+            raise ValueError(f"reader_download: {name} is a symbolic link or not a file; "
+                             "the readers' zip takes only regular files from the project")
         members[name] = (root / name).read_bytes()
     return members
 
