@@ -11,57 +11,15 @@ from dlbook.exercises.gradient_descent import (
     sgd_problem,
 )
 from dlbook.gradcheck import numerical_gradient as dlbook_numerical_gradient
+from reader_answers import add_and_subtract
+from reader_answers import forward_differences as forward
+from reader_answers import gradient_on_copies as central_on_copies
+from reader_answers import numerical_gradient as central
 
 pytestmark = pytest.mark.filterwarnings("error")
 
 
 # ------------------------------------------------------------ numerical gradient --
-
-def central(f, x, h=1e-4):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        f_plus = f(x)
-        x[i] = saved - h
-        f_minus = f(x)
-        x[i] = saved
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def central_on_copies(f, x, h=1e-4):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[i] += h
-        minus[i] -= h
-        grad[i] = (f(plus) - f(minus)) / (2 * h)
-    return grad
-
-
-def forward(f, x, h=1e-4):
-    grad = np.zeros_like(x)
-    fx = f(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        grad[i] = (f(x) - fx) / h
-        x[i] = saved
-    return grad
-
-
-def add_and_subtract(f, x, h=1e-4):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x[i] += h
-        f_plus = f(x)
-        x[i] -= 2 * h
-        f_minus = f(x)
-        x[i] += h  # rounds: not always the original value
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-
 
 def fixed_h(f, x, h=1e-4):
     return central(f, x)

@@ -1,0 +1,90 @@
+"""Answers a reader might write, shared by the checker tests (right ones and typical wrong ones).
+
+The logic gates are the chapter 1 notebook's, by the same names: `check_gate` finds them in the
+globals of the module that defines the reader's function, so a test module imports them by name.
+"""
+
+import numpy as np
+
+
+# ------------------------------------------------------------ chapter 1: gates --
+
+def step(z):
+    return (np.asarray(z) > 0).astype(float)
+
+
+def perceptron(x, w, b):
+    return step(x @ np.asarray(w, dtype=float) + b)
+
+
+def AND(x):
+    return perceptron(x, [0.5, 0.5], -0.7)
+
+
+def NAND(x):
+    return perceptron(x, [-0.5, -0.5], 0.7)
+
+
+def OR(x):
+    return perceptron(x, [0.5, 0.5], -0.2)
+
+
+def NOR(x):
+    return perceptron(x, [-0.5, -0.5], 0.2)
+
+
+def XOR(x):
+    return AND(np.stack([NAND(x), OR(x)], axis=-1))
+
+
+# ------------------------------------------- chapter 3: the numerical gradient --
+
+def numerical_gradient(f, x, h=1e-4, *, scale=2.0, sign=1.0, dtype=None):
+    """Central differences, changing x in place and putting each element back exactly.
+
+    ``scale``, ``sign`` and ``dtype`` make the usual slips: dividing by h instead of 2h
+    (scale=1), f(x - h) - f(x + h) (sign=-1), a float32 result.
+    """
+    grad = np.zeros(x.shape, dtype=dtype or x.dtype)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        f_plus = f(x)
+        x[i] = saved - h
+        f_minus = f(x)
+        x[i] = saved  # not saved - h + h, which may round differently
+        grad[i] = sign * (f_plus - f_minus) / (scale * h)
+    return grad
+
+
+def gradient_on_copies(f, x, h=1e-4):
+    """The right numbers, but x is copied for every element, which the exercise forbids."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def forward_differences(f, x, h=1e-4):
+    grad, fx = np.zeros_like(x), f(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        grad[i] = (f(x) - fx) / h
+        x[i] = saved
+    return grad
+
+
+def add_and_subtract(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        x[i] += h  # rounds: not always the original value
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
