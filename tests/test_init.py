@@ -51,3 +51,20 @@ def test_dtype_and_reproducibility(fn, dtype):
 def test_invalid_std():
     with pytest.raises(ValueError, match="Invalid std: -1"):
         init.normal((2, 2), np.random.default_rng(0), std=-1.0)
+
+
+# ---------------------------------------------- issue 18: hostile and clumsy use --
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, bool, np.complex128])
+def test_initializers_refuse_a_dtype_that_is_not_floating(dtype):
+    rng = np.random.default_rng(0)
+    for make in (lambda: init.normal((3, 4), rng, dtype=dtype), lambda: init.he((3, 4), rng, dtype=dtype),
+                 lambda: init.initial_weights(0.1, (3, 4), rng, dtype)):
+        with pytest.raises(ValueError, match="floating-point dtype"):
+            make()
+
+
+@pytest.mark.parametrize("std", [np.inf, np.nan, -1.0, "0.1"])
+def test_normal_refuses_a_std_that_is_not_a_finite_width(std):
+    with pytest.raises(ValueError, match="Invalid std"):
+        init.normal((3, 4), np.random.default_rng(0), std=std)

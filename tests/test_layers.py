@@ -355,3 +355,14 @@ def test_hyperparameters_assigned_between_steps_take_effect():
     np.testing.assert_allclose(np.unique(y), [0.0, 1 / 0.75])
     with pytest.raises(ValueError, match="Invalid negative_slope value: nan"):
         LeakyReLU(negative_slope=np.nan)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.complex128])
+def test_layers_with_parameters_refuse_a_dtype_that_is_not_floating(dtype):
+    from dlbook.conv import Conv2D
+
+    rng = np.random.default_rng(0)
+    for make in (lambda: Linear(3, 4, rng=rng, dtype=dtype), lambda: BatchNorm(3, dtype=dtype),
+                 lambda: Conv2D(1, 2, 3, rng=rng, dtype=dtype)):
+        with pytest.raises(ValueError, match="floating-point dtype"):
+            make()

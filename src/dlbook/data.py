@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook.functional import as_float
+from dlbook.functional import as_float, check_float_dtype
 from dlbook.mnist import DOWNLOAD_TIMEOUT, fetch_mnist, read_idx
 
 __all__ = [
@@ -32,13 +32,6 @@ __all__ = [
     "standardize", "train_val_split", "kfold", "minibatches", "one_hot",
     "random_shift", "add_noise",
 ]  # fmt: skip
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    """Images are scaled to [0, 1]: an integer dtype would round them to 0 and 1."""
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"Invalid dtype: {np.dtype(dtype)} (expected a floating-point dtype, e.g. np.float32)")
-    return np.dtype(dtype)
 
 
 class Dataset(NamedTuple):
@@ -67,7 +60,7 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, dtype=np.float32, flat
     """
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"Invalid test_size: {test_size} (must be in (0, 1))")
-    dtype = _check_float_dtype(dtype)
+    dtype = check_float_dtype(dtype, who="load_digits")  # pixels in [0, 1] need fractions
     from sklearn.datasets import load_digits as sklearn_digits  # lazy: the core needs only NumPy
 
     digits = sklearn_digits()
@@ -106,7 +99,7 @@ def load_mnist(
         dlbook.mnist.ChecksumError: a file does not match its published SHA-256.
         ConnectionError: the download failed or ran out of time (the message says where to put the files).
     """
-    dtype = _check_float_dtype(dtype)
+    dtype = check_float_dtype(dtype, who="load_mnist")
     paths = fetch_mnist(cache_dir, timeout=timeout)
     arrays = []
     for split in ("train", "t10k"):

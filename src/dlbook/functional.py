@@ -28,6 +28,7 @@ __all__ = [
     "validate_class_targets",
     "check_real",
     "as_float",
+    "check_float_dtype",
     "cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -71,6 +72,18 @@ def _check_binary_targets(y: np.ndarray, who: str) -> None:
     # A target of 2 or -1 would give a loss below 0 and a gradient towards nonsense.
     if not np.all((y >= 0) & (y <= 1)):  # NaN fails both comparisons
         raise ValueError(f"{who}: expected targets in [0, 1], got values in [{np.min(y)}, {np.max(y)}]")
+
+
+def check_float_dtype(dtype: np.dtype | type, *, who: str = "dlbook") -> np.dtype:
+    """`dtype` as a np.dtype if it is a floating-point one; else a ValueError naming `who`.
+
+    Weights, running statistics and scaled images need fractions: in an integer
+    dtype they would silently round to whole numbers.
+    """
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(f"{who}: Invalid dtype: {dtype} (expected a floating-point dtype, e.g. np.float32)")
+    return dtype
 
 
 # Activations -------------------------------------------------------------

@@ -13,6 +13,8 @@ from numbers import Real
 
 import numpy as np
 
+from dlbook.functional import check_float_dtype
+
 __all__ = ["fan_in_out", "normal", "xavier", "he", "initial_weights"]
 
 
@@ -57,9 +59,9 @@ def normal(
     Returns:
         np.ndarray of `shape` and `dtype`.
     """
-    if not isinstance(std, Real) or not std >= 0:
-        raise ValueError(f"Invalid std: {std}")
-    dtype = np.dtype(dtype)
+    if not isinstance(std, Real) or not 0 <= std < math.inf:
+        raise ValueError(f"Invalid std: {std!r}")
+    dtype = check_float_dtype(dtype, who="init.normal")
     return rng.standard_normal(shape, dtype=dtype) * dtype.type(std)
 
 
@@ -119,6 +121,7 @@ def initial_weights(
     Returns:
         np.ndarray of `shape` and `dtype`.
     """
+    dtype = check_float_dtype(dtype, who="initial_weights")
     if callable(weight_init):
         W = np.asarray(weight_init(shape, rng, dtype=dtype), dtype=dtype)
     elif isinstance(weight_init, Real):

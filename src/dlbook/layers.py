@@ -301,6 +301,7 @@ class BatchNorm(Layer):
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ValueError(f"Invalid num_features: {num_features}")
         self.num_features, self.momentum, self.eps = int(num_features), momentum, eps  # checked on assignment
+        dtype = F.check_float_dtype(dtype, who=repr(self))
         self.params = {
             "gamma": np.ones(num_features, dtype=dtype),
             "beta": np.zeros(num_features, dtype=dtype),
