@@ -118,3 +118,22 @@ def test_check_layer_is_reproducible_with_rng():
     a = check_layer(layer, x, rng=np.random.default_rng(9))
     b = check_layer(layer, x, rng=np.random.default_rng(9))
     assert a == b
+
+
+# ---------------------------------------------- issue 18: hostile and clumsy use --
+
+@pytest.mark.parametrize("bad", [np.array([1.0 + 1e-3j, 2.0]), np.array(["1", "2"]), np.array([None, 1.0])],
+                         ids=["complex", "text", "object"])
+def test_relative_error_refuses_what_is_not_real_numbers(bad):
+    # a complex gradient used to lose its imaginary part (with a ComplexWarning) and match
+    with pytest.raises(ValueError, match="real numbers"):
+        relative_error(bad, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="real numbers"):
+        relative_error(np.array([1.0, 2.0]), bad)
+
+
+@pytest.mark.parametrize("h", [np.inf, np.nan, 0.0, -1e-5])
+def test_numerical_gradient_refuses_a_step_that_is_not_small_and_positive(h):
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="Invalid step h"):
+        numerical_gradient(lambda: float(np.sum(x * x)), x, h=h)

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from dlbook import functional as F
+
 __all__ = ["numerical_gradient", "relative_error", "gradient_check", "check_layer"]
 
 # check_layer's default seed for R. Not 0, 1 or 42: if x came from the same
@@ -44,7 +46,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
         np.ndarray of x's shape: the estimate of df/dx.
     """
     _require_float64(x, "x")
-    if not h > 0:
+    if not 0 < h < np.inf:
         raise ValueError(f"Invalid step h: {h}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
@@ -70,10 +72,13 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     their round-off. 0 means identical; below 1e-7 a float64 check passes.
 
     Args:
-        a, b: np.ndarray of the same shape.
+        a, b: np.ndarray of the same shape, real numbers (anything else raises a ValueError).
     Returns:
         A float >= 0.
     """
+    # Complex numbers would lose their imaginary part and text be parsed: both refused.
+    F.check_real(a, who="relative_error")
+    F.check_real(b, who="relative_error")
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error: shapes differ, {a.shape} and {b.shape}")
