@@ -366,3 +366,10 @@ def test_layers_with_parameters_refuse_a_dtype_that_is_not_floating(dtype):
                  lambda: Conv2D(1, 2, 3, rng=rng, dtype=dtype)):
         with pytest.raises(ValueError, match="floating-point dtype"):
             make()
+
+
+def test_a_list_instead_of_an_array_gets_a_clear_error():
+    with pytest.raises(ValueError, match=r"Linear\(2 -> 3\) expected a NumPy array, got list"):
+        Linear(2, 3, rng=np.random.default_rng(0)).forward([[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"BatchNorm\(2\) expected a NumPy array, got tuple"):
+        BatchNorm(2).forward(((1.0, 2.0), (3.0, 4.0)), train=True)

@@ -84,6 +84,8 @@ class Layer(ABC):
         ``("N", 784)`` or ``("N", 3, "H", "W")``. x must hold real numbers (integers
         are computed in float64; complex numbers or text are refused).
         """
+        if not isinstance(x, np.ndarray):
+            raise ValueError(f"{self!r} expected a NumPy array, got {type(x).__name__} (use np.asarray)")
         F.check_real(x, who=repr(self))
         for pattern in patterns:
             if len(pattern) == x.ndim and all(isinstance(d, str) or d == s for d, s in zip(pattern, x.shape)):
