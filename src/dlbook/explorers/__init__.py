@@ -20,6 +20,8 @@ One chapter each (import from their modules):
   optimizers and momentum α training a network on the digits.
 * `batchnorm` (6): batch normalization against the initial weight scale.
 * `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
+* `gan_ring`, `digits_gan` (generative models): a GAN learning a ring of Gaussians;
+  a digits GAN played back epoch by epoch, with latent interpolation.
 
 Each module keeps its explorer's pieces as plain functions (``run`` or
 ``init``/``step``, ``readout``) that a chapter can also call directly. The
