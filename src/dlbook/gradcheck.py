@@ -46,7 +46,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
         np.ndarray of x's shape: the estimate of df/dx.
     """
     _require_float64(x, "x")
-    if not 0 < h < np.inf:
+    if not h > 0:
         raise ValueError(f"Invalid step h: {h}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
