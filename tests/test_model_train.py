@@ -278,3 +278,14 @@ def test_drop_last_false_is_the_default_and_keeps_every_sample():
     assert len(history["batch_loss"]) == 3
     with pytest.raises(ValueError, match="drop_last.*no full batch"):
         train(small_net(rng), SGD(), (x, y), SoftmaxCrossEntropy(), batch_size=30, rng=rng, drop_last=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, bool])
+def test_astype_refuses_a_dtype_that_is_not_floating_and_changes_nothing(dtype):
+    net = bn_net()
+    before = {name: value.copy() for name, value in net.state_dict().items()}
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        net.astype(dtype)
+    for name, value in net.state_dict().items():
+        assert value.dtype == np.float64
+        np.testing.assert_array_equal(value, before[name])

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .functional import check_float_dtype
 from .layers import Layer
 
 __all__ = ["Sequential"]
@@ -107,7 +108,11 @@ class Sequential:
         return sum(p.size for p in self.params().values())
 
     def astype(self, dtype: np.dtype | type) -> Sequential:
-        """Convert every parameter (and layer buffers such as running means) to ``dtype``, in place."""
+        """Convert every parameter (and layer buffers such as running means) to ``dtype``, in place.
+
+        ``dtype`` must be a floating-point dtype: whole numbers could not learn.
+        """
+        dtype = check_float_dtype(dtype, who="Sequential.astype")
         for layer in self.layers:
             for store in (layer.params, getattr(layer, "buffers", {})):
                 for name, array in store.items():
