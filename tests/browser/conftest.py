@@ -29,6 +29,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
+# The notebooks the JupyterLab tests open: the explorers page and the chapters with hot training explorers.
+LAB_NOTEBOOKS = ("explorers.ipynb", "optimizers.ipynb", "regularization.ipynb")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -160,7 +162,7 @@ def _shut_down_kernels(base: str, token: str) -> None:
 
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 serving a copy of book/explorers.ipynb; yields (base URL, token).
+    """JupyterLab on 127.0.0.1 serving copies of the notebooks in `LAB_NOTEBOOKS`; yields (base URL, token).
 
     Its kernel "python3" is this very Python (so `dlbook` imports), in live
     mode (DLBOOK_EXPLORERS unset). The server runs in its own process group,
@@ -169,7 +171,8 @@ def jupyterlab(tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     notebooks = home / "notebooks"
     notebooks.mkdir()
-    shutil.copy(ROOT / "book" / "explorers.ipynb", notebooks)
+    for name in LAB_NOTEBOOKS:
+        shutil.copy(ROOT / "book" / name, notebooks)
     kernel = home / "jupyter" / "kernels" / "python3"
     kernel.mkdir(parents=True)
     (kernel / "kernel.json").write_text(json.dumps({
@@ -180,6 +183,10 @@ def jupyterlab(tmp_path_factory):
     # No news or update checks: they would be requests to the internet.
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Every cell stays on the page, so an explorer far down a chapter can be found (no virtualized cells).
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
 
     env = {k: v for k, v in os.environ.items() if k != "DLBOOK_EXPLORERS"}
     env.update(JUPYTER_PATH=str(home / "jupyter"), JUPYTER_CONFIG_DIR=str(home / "config"),

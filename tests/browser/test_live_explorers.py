@@ -104,3 +104,103 @@ def test_explorers_run_live_in_jupyterlab(jupyterlab, open_page):
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.all_inner_texts()
     assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+
+
+# ------------------------------------------------------------------ hot controls --
+
+EPOCH_JS = "el => +((el.textContent.match(/^Epoch (\\d+)/) || [0, -1])[1])"
+# Records, while the explorer plays, the epoch of every readout and the time of every new image.
+WATCH_JS = """([readout, img]) => {
+  const epochs = [], frames = [];
+  const epoch = () => +((readout.textContent.match(/^Epoch (\\d+)/) || [0, -1])[1]);
+  new MutationObserver(() => epochs.push(epoch())).observe(readout, {subtree: true, childList: true,
+                                                                      characterData: true});
+  new MutationObserver(() => frames.push(performance.now())).observe(img, {attributes: true,
+                                                                           attributeFilter: ["src"]});
+  window.__dlbx = {epochs, frames};
+}"""
+
+
+def live_explorer(page, lab: tuple[str, str], notebook: str, title: str):
+    """Open a chapter in JupyterLab (`lab`: base URL, token), run it in the kernel, return the explorer titled `title`."""
+    base, token = lab
+    page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    run_all(page)
+    block = page.locator(".dlbx-live", has_text=title)
+    block.wait_for(timeout=30_000)
+    block.scroll_into_view_if_needed()
+    return block
+
+
+def slider_key(page, block, label: str, key: str) -> None:
+    """Press `key` on the handle of the slider labelled `label` (one step of the slider)."""
+    slider = block.locator(".widget-slider", has=page.locator("label", has_text=label))
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press(key)
+
+
+def play_and_adjust(page, block, changes: list[tuple[str, str, str]], *, to_end: bool = False) -> dict:
+    """Press Play; once training runs, make each change ``(slider label, key, expected marker)``.
+
+    Then let it train 3 more epochs and pause, or (`to_end`) play until Play stops at the last epoch.
+    Returns what the page recorded: the epoch of every readout and the time of every frame.
+    """
+    readout = block.locator(".dlbx-readout").element_handle()
+    img = block.locator("img.dlbx-image").element_handle()
+    page.evaluate(WATCH_JS, [readout, img])
+    block.locator("button.dlbx-play").click()
+    page.wait_for_function(f"el => ({EPOCH_JS})(el) >= 2", arg=readout, timeout=30_000)
+    for label, key, marker in changes:
+        slider_key(page, block, label, key)
+        block.locator(".dlbx-readout", has_text=marker).wait_for(timeout=10_000)
+    changed_at = readout.evaluate(EPOCH_JS)
+    # Training goes on after the changes: the epoch keeps rising.
+    page.wait_for_function(f"el => ({EPOCH_JS})(el) >= {changed_at + 3}", arg=readout, timeout=30_000)
+    if to_end:
+        block.locator("button.dlbx-play", has_text="Play").wait_for(timeout=120_000)
+    elif block.locator("button.dlbx-play", has_text="Pause").count():
+        block.locator("button.dlbx-play").click()
+    block.locator("button.dlbx-play", has_text="Play").wait_for(timeout=10_000)
+    return page.evaluate("window.__dlbx")
+
+
+def assert_kept_training(record: dict) -> None:
+    epochs = [e for e in record["epochs"] if e >= 0]
+    assert epochs, "no readout was recorded"
+    drops = [(a, b) for a, b in zip(epochs, epochs[1:]) if b < a]
+    assert not drops, f"the epoch counter dropped (a restart?): {drops} in {epochs}"
+    assert epochs[-1] >= epochs[0] + 5, epochs
+
+
+@pytest.fixture
+def lab_page(jupyterlab, open_page):
+    """A page on the JupyterLab server; after the test, no error output and no request elsewhere."""
+    watched = open_page(jupyterlab[0])
+    yield watched
+    errors = watched.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+
+
+def test_momentum_explorer_takes_lr_and_alpha_while_it_plays(jupyterlab, lab_page):
+    page = lab_page.page
+    block = live_explorer(page, jupyterlab, "optimizers.ipynb", "Optimizers training a network on the digits")
+    record = play_and_adjust(page, block, [
+        ("learning rate", "ArrowLeft", "Changed while training: lr 0.01 → 0.005 at epoch"),
+        ("momentum α", "ArrowRight", "α 0.9 → 0.91 at epoch"),
+    ], to_end=True)
+    assert_kept_training(record)
+    frames = record["frames"]
+    rate = (len(frames) - 1) / ((frames[-1] - frames[0]) / 1000)
+    print(f"momentum explorer, live redraw rate while playing in JupyterLab: {rate:.1f} frames/s "
+          f"({len(frames)} frames)")
+
+
+def test_overfitting_explorer_takes_the_dropout_rate_while_it_plays(jupyterlab, lab_page):
+    page = lab_page.page
+    block = live_explorer(page, jupyterlab, "regularization.ipynb", "Overfitting, dropout and weight decay")
+    record = play_and_adjust(page, block, [
+        ("dropout rate", "ArrowRight", "Changed while training: dropout 0 → 0.1 at epoch"),
+    ])
+    assert_kept_training(record)

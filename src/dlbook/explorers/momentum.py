@@ -1,9 +1,9 @@
 """The momentum explorer: SGD, Momentum, Nesterov and Adam train a network on the digits while you watch.
 
 The network is the optimizers chapter's: four hidden layers of 100 ReLU units
-with He initialization, on the standardized 8x8 digits (300 training digits
-held out to validate; the test set is never used), mini-batches of 32, no
-weight decay and no schedule, so what the curves show is the optimizer alone.
+with He initialization, in float32, on the 8x8 digits (300 training digits held
+out to validate; the test set is never used), mini-batches of 32, no weight
+decay and no schedule, so what the curves show is the optimizer alone.
 The reader picks the optimizer, the learning rate and, for Momentum and
 Nesterov, momentum α. The figure shows the loss (left) and the accuracy (right)
 on the training and the validation images after every epoch.
@@ -17,11 +17,14 @@ start to swing.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from dlbook import viz
-from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, adjust, record, train_epochs
-from dlbook.explorers.digits_trainer import standardized_digits
+from dlbook.data import load_digits
+from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, Split, adjust, hold_out, record, \
+    train_epochs
 from dlbook.hot import Scenario, diverged_after
 from dlbook.init import he
 from dlbook.layers import Linear, ReLU
@@ -29,10 +32,17 @@ from dlbook.model import Sequential
 from dlbook.optim import SGD, Adam, Momentum, Nesterov
 from dlbook.widgets import Choice, LogSlider, Slider, TrainingExplorer
 
-__all__ = ["momentum_explorer", "MomentumState", "OPTIMIZERS", "make_optimizer", "init", "step", "readout"]
+__all__ = ["momentum_explorer", "MomentumState", "OPTIMIZERS", "make_optimizer", "init", "step", "readout", "digits_split"]
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "Adam")
 HIDDEN, DEPTH, BATCH_SIZE = 100, 4, 32
+VALIDATION = 300  # training digits held out to validate
+
+
+@lru_cache(maxsize=1)
+def digits_split() -> Split:
+    """`load_digits()` (float32 pixels in [0, 1], as in the chapter): the last 300 training digits validate."""
+    return hold_out(load_digits(), VALIDATION)
 
 # A run and its train/validation history: the same record as the digits trainer's (see `classifier_training`).
 MomentumState = ClassifierRun
@@ -52,7 +62,7 @@ def make_optimizer(optimizer: str, lr: float, momentum: float):
 
 
 def init(optimizer: str, lr: float, momentum: float, seed: int = 0) -> MomentumState:
-    """A fresh network (4 x 100 ReLU, He init) and optimizer, seeded: the same settings give the same run.
+    """A fresh network (4 x 100 ReLU, He init, float32) and optimizer, seeded: the same settings give the same run.
 
     Args:
         optimizer: "SGD", "Momentum", "Nesterov" or "Adam".
@@ -63,18 +73,18 @@ def init(optimizer: str, lr: float, momentum: float, seed: int = 0) -> MomentumS
     rng = np.random.default_rng(seed)
     layers, d_in = [], 64
     for _ in range(DEPTH):
-        layers += [Linear(d_in, HIDDEN, rng=rng, weight_init=he), ReLU()]
+        layers += [Linear(d_in, HIDDEN, rng=rng, weight_init=he, dtype=np.float32), ReLU()]
         d_in = HIDDEN
-    model = Sequential(*layers, Linear(d_in, 10, rng=rng, weight_init=he))
+    model = Sequential(*layers, Linear(d_in, 10, rng=rng, weight_init=he, dtype=np.float32))
     settings = {"optimizer": optimizer, "lr": lr, "momentum": momentum}
     state = MomentumState(settings, model, make_optimizer(optimizer, lr, momentum), None, rng)
-    record(state, standardized_digits())
+    record(state, digits_split())
     return state
 
 
 def step(state: MomentumState, n: int) -> MomentumState:
     """Train `n` more epochs (in place), measuring both sets after each."""
-    return train_epochs(state, n, standardized_digits(), batch_size=BATCH_SIZE)
+    return train_epochs(state, n, digits_split(), batch_size=BATCH_SIZE)
 
 
 def readout(state: MomentumState) -> str:
@@ -111,7 +121,7 @@ class _Drawing(CurvesDrawing):
         self.ax_acc.set_title(f"epoch {state.epoch}: validation accuracy {h['val_acc'][-1]:.1%}")
 
 
-def momentum_explorer(*, max_epochs: int = 30) -> TrainingExplorer:
+def momentum_explorer(*, max_epochs: int = 50) -> TrainingExplorer:
     """The explorer: optimizer, learning rate and momentum α on a network learning the digits.
 
     Args:
@@ -133,7 +143,7 @@ def momentum_explorer(*, max_epochs: int = 30) -> TrainingExplorer:
         f"α 0.5, raised to 0.95 at epoch {at}": Scenario({"optimizer": "Momentum", "lr": 0.001, "momentum": 0.5},
                                                          {at: {"momentum": 0.95}}),
     }
-    frames = [0, 2, 5, 10, 20, 30]
+    frames = [0, 2, 5, 10, 20, 35, 50]
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
         epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
