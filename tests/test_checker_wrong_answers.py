@@ -27,6 +27,7 @@ from dlbook.exercises import perceptrons as pc, regularization as reg
 from reader_answers import (  # the chapter's gates by their notebook names: check_gate finds them here
     AND, NAND, NOR, OR, XOR, add_and_subtract, forward_differences, gradient_on_copies, numerical_gradient,
 )
+from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
 
 pytestmark = pytest.mark.filterwarnings("error")  # a checker lets no warning through (ComplexWarning, ...)
@@ -277,6 +278,31 @@ def clip_grad_norm(grads, max_norm, *, slip=None):
     return total
 
 
+# ------------------------------------------------------------ generative models --
+
+def log_sigmoid(u):
+    return -np.logaddexp(0, -u)
+
+
+def discriminator_loss(u_real, u_fake, *, swap=False, per_count=None, naive=False):
+    t_real, t_fake = (0.0, 1.0) if swap else (1.0, 0.0)
+    n_real, n_fake = per_count or (len(u_real), len(u_fake))
+    if naive:
+        loss = -np.mean(np.log(1 / (1 + np.exp(-u_real)))) - np.mean(np.log(1 - 1 / (1 + np.exp(-u_fake))))
+    else:
+        loss = -np.mean(log_sigmoid(u_real)) - np.mean(log_sigmoid(-u_fake))
+    return (loss, (np.exp(log_sigmoid(u_real)) - t_real) / n_real,
+            (np.exp(log_sigmoid(u_fake)) - t_fake) / n_fake)
+
+
+def generator_loss(u, *, minimax=False, sign=1.0, per_count=None):
+    M = per_count or len(u)
+    s = np.exp(log_sigmoid(u))
+    if minimax:
+        return np.mean(log_sigmoid(-u)), -s / M
+    return sign * -np.mean(log_sigmoid(u)), sign * (s - 1) / M
+
+
 # ------------------------------------------------------------------- the table --
 
 REFERENCE = {
@@ -304,6 +330,8 @@ REFERENCE = {
     rnn.check_rnn_step_backward: (rnn_step_backward,),
     rnn.check_lstm_cell_forward: (lstm_cell_forward,),
     rnn.check_clip_grad_norm: (clip_grad_norm,),
+    gen.check_discriminator_loss: (discriminator_loss,),
+    gen.check_generator_loss: (generator_loss,),
 }
 
 WRONG = [
@@ -518,6 +546,22 @@ WRONG = [
     Wrong(rnn.check_clip_grad_norm, (lambda g, m: max_norm_of(g, m),), ("norm after clipping",),
           "returns the norm after clipping"),
     Wrong(rnn.check_clip_grad_norm, (lambda g, m: complex(clip_grad_norm(g, m)),), ("complex",), "complex output"),
+    # generative models
+    Wrong(gen.check_discriminator_loss, (lambda r, f: discriminator_loss(r, f, swap=True),), ("labels are swapped",),
+          "real and fake labels swapped"),
+    Wrong(gen.check_discriminator_loss, (lambda r, f: discriminator_loss(r, f, per_count=(len(r) + len(f),) * 2),),
+          ("not by N + M",), "divided by all samples, not each batch"),
+    Wrong(gen.check_discriminator_loss, (lambda r, f: discriminator_loss(r, f, naive=True),), ("logaddexp",),
+          "naive log(sigmoid): log 0 at ±1000"),
+    Wrong(gen.check_discriminator_loss, (lambda r, f: (discriminator_loss(r, f)[0] + 1j, *discriminator_loss(r, f)[1:]),),
+          ("complex",), "complex output"),
+    Wrong(gen.check_generator_loss, (lambda u: generator_loss(u, minimax=True),), ("minimax",),
+          "the saturating minimax loss"),
+    Wrong(gen.check_generator_loss, (lambda u: generator_loss(u, sign=-1.0),), ("wrong sign",), "maximizes"),
+    Wrong(gen.check_generator_loss, (lambda u: generator_loss(u, per_count=1),), ("divide the gradient by M",),
+          "a sum, not a mean"),
+    Wrong(gen.check_generator_loss, (lambda u: (generator_loss(u)[0], generator_loss(u)[1] + 0j),), ("complex",),
+          "complex output"),
 ]
 
 
