@@ -175,7 +175,9 @@ def test_input_that_is_not_real_numbers_is_refused(fn, x):
 
 
 def test_as_float_keeps_float_arrays_and_makes_integers_float64():
+    from dlbook.validation import as_float
+
     x32 = np.ones(3, dtype=np.float32)
-    assert F.as_float(x32) is x32
-    assert F.as_float(np.array([1, 2])).dtype == np.float64
-    assert F.as_float(np.array([True])).dtype == np.float64
+    assert as_float(x32) is x32
+    assert as_float(np.array([1, 2])).dtype == np.float64
+    assert as_float(np.array([True])).dtype == np.float64

@@ -12,9 +12,9 @@ from typing import Callable
 import numpy as np
 import numpy.typing as npt
 
-from . import functional as F
 from .init import he, initial_weights
 from .layers import Layer
+from .validation import as_float
 
 __all__ = ["conv_output_size", "im2col", "col2im", "Conv2D", "MaxPool2D", "AvgPool2D"]
 
@@ -128,7 +128,7 @@ def _check_input(layer: Layer, x: np.ndarray, C: int | None = None) -> np.ndarra
 
     Returns x as floats: integer images are computed in float64, as everywhere in the package.
     """
-    x = F.as_float(x, who=repr(layer))
+    x = as_float(x, who=repr(layer))
     if x.ndim != 4 or (C is not None and x.shape[1] != C):
         expected = f"(N, {C}, H, W)" if C is not None else "(N, C, H, W)"
         raise ValueError(f"{layer!r} expects x of shape {expected}, got {x.shape}")

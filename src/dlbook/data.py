@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook.functional import as_float, check_float_dtype
+from dlbook.validation import as_float, check_float_dtype
 from dlbook.mnist import DOWNLOAD_TIMEOUT, fetch_mnist, read_idx
 
 __all__ = [

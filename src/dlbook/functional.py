@@ -2,7 +2,7 @@
 
 Every function takes NumPy arrays and returns new ones; nothing is modified in
 place. dtype is preserved (float32 in, float32 out); integer input is computed
-in float64. Each function is written to stay finite, without a NumPy warning,
+in float64, and complex numbers or text are refused (`dlbook.validation`). Each function is written to stay finite, without a NumPy warning,
 for inputs as large as 1e4 in magnitude: exponentials only ever see
 non-positive arguments, and logarithms never see 0.
 """
@@ -10,6 +10,8 @@ non-positive arguments, and logarithms never see 0.
 from __future__ import annotations
 
 import numpy as np
+
+from dlbook.validation import as_float, check_real
 
 __all__ = [
     "step",
@@ -26,36 +28,10 @@ __all__ = [
     "mse_loss",
     "l1_loss",
     "validate_class_targets",
-    "check_real",
-    "as_float",
-    "check_float_dtype",
     "cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]
-
-
-def check_real(x: np.ndarray, *, who: str = "dlbook") -> None:
-    """Raise a ValueError naming `who` unless `x` holds real numbers (floats, integers or bools).
-
-    Complex numbers would lose their imaginary part, text and objects fail deep inside NumPy.
-    """
-    dtype = np.asarray(x).dtype
-    if dtype.kind not in "biuf":
-        raise ValueError(f"{who}: expected real numbers, got an array of dtype {dtype}")
-
-
-def as_float(x: np.ndarray, *, who: str = "dlbook") -> np.ndarray:
-    """`x` as an array of floats: float arrays keep their dtype (no copy), integers and bools become float64.
-
-    Args:
-        x: array-like of real numbers (anything else raises a ValueError naming `who`).
-    """
-    x = np.asarray(x)
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    check_real(x, who=who)
-    return x.astype(np.float64)
 
 
 def _check_same_shape(y_hat: np.ndarray, y: np.ndarray, who: str) -> None:
@@ -72,18 +48,6 @@ def _check_binary_targets(y: np.ndarray, who: str) -> None:
     # A target of 2 or -1 would give a loss below 0 and a gradient towards nonsense.
     if not np.all((y >= 0) & (y <= 1)):  # NaN fails both comparisons
         raise ValueError(f"{who}: expected targets in [0, 1], got values in [{np.min(y)}, {np.max(y)}]")
-
-
-def check_float_dtype(dtype: np.dtype | type, *, who: str = "dlbook") -> np.dtype:
-    """`dtype` as a np.dtype if it is a floating-point one; else a ValueError naming `who`.
-
-    Weights, running statistics and scaled images need fractions: in an integer
-    dtype they would silently round to whole numbers.
-    """
-    dtype = np.dtype(dtype)
-    if not np.issubdtype(dtype, np.floating):
-        raise ValueError(f"{who}: Invalid dtype: {dtype} (expected a floating-point dtype, e.g. np.float32)")
-    return dtype
 
 
 # Activations -------------------------------------------------------------

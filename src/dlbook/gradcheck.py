@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dlbook import functional as F
+from dlbook.validation import check_real
 
 __all__ = ["numerical_gradient", "relative_error", "gradient_check", "check_layer"]
 
@@ -77,8 +77,8 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
         A float >= 0.
     """
     # Complex numbers would lose their imaginary part and text be parsed: both refused.
-    F.check_real(a, who="relative_error")
-    F.check_real(b, who="relative_error")
+    check_real(a, who="relative_error")
+    check_real(b, who="relative_error")
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error: shapes differ, {a.shape} and {b.shape}")

@@ -13,7 +13,7 @@ from numbers import Real
 
 import numpy as np
 
-from dlbook.functional import check_float_dtype
+from dlbook.validation import check_float_dtype
 
 __all__ = ["fan_in_out", "normal", "xavier", "he", "initial_weights"]
 

@@ -24,44 +24,29 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from numbers import Real
 from typing import Any, Callable
 
 import numpy as np
 
 from dlbook import functional as F
 from dlbook import init
+from dlbook.validation import Hyperparameters, as_float, check_float_dtype, check_real, number_check
 
 __all__ = ["Layer", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "BatchNorm", "Flatten"]
 
 
-def _check(valid: Callable[[float], bool], what: str, hint: str = "") -> Callable[[Any], float]:
-    """A hyperparameter check: the value as a float, or ValueError(f"Invalid {what}: {value}{hint}")."""
+class Layer(Hyperparameters, ABC):
+    """Base class: a layer without parameters unless a subclass adds some.
 
-    def check(value: Any) -> float:
-        if not (isinstance(value, Real) and valid(value)):
-            raise ValueError(f"Invalid {what}: {value if isinstance(value, Real) else repr(value)}{hint}")
-        return float(value)
-
-    return check
-
-
-class Layer(ABC):
-    """Base class: a layer without parameters unless a subclass adds some."""
-
-    # name -> check, run on every assignment of that attribute (see __setattr__)
-    hyperparameter_checks: dict[str, Callable[[Any], Any]] = {}
+    A subclass lists its hyperparameters' checks in ``hyperparameter_checks``
+    (see `dlbook.validation.Hyperparameters`): they run on every assignment.
+    """
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
         self.cache = None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # A hyperparameter changed between steps (a live slider) is checked as in __init__.
-        check = self.hyperparameter_checks.get(name)
-        super().__setattr__(name, value if check is None else check(value))
 
     @abstractmethod
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
@@ -86,7 +71,7 @@ class Layer(ABC):
         """
         if not isinstance(x, np.ndarray):
             raise ValueError(f"{self!r} expected a NumPy array, got {type(x).__name__} (use np.asarray)")
-        F.check_real(x, who=repr(self))
+        check_real(x, who=repr(self))
         for pattern in patterns:
             if len(pattern) == x.ndim and all(isinstance(d, str) or d == s for d, s in zip(pattern, x.shape)):
                 return
@@ -184,7 +169,7 @@ class LeakyReLU(Layer):
         negative_slope: float, the slope for x <= 0. Default 0.01.
     """
 
-    hyperparameter_checks = {"negative_slope": _check(math.isfinite, "negative_slope value")}
+    hyperparameter_checks = {"negative_slope": number_check(math.isfinite, "negative_slope value")}
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
@@ -242,7 +227,7 @@ class Dropout(Layer):
         rng: np.random.Generator, draws a fresh mask on every training forward.
     """
 
-    hyperparameter_checks = {"p": _check(lambda p: 0 <= p < 1, "dropout probability", " (expected 0 <= p < 1)")}
+    hyperparameter_checks = {"p": number_check(lambda p: 0 <= p < 1, "dropout probability", " (expected 0 <= p < 1)")}
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator) -> None:
         super().__init__()
@@ -253,7 +238,7 @@ class Dropout(Layer):
         return f"Dropout(p={self.p})"
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
-        x = F.as_float(x)  # integers too are scaled by 1 / (1 - p), in float64
+        x = as_float(x)  # integers too are scaled by 1 / (1 - p), in float64
         if not train:
             self.cache = (x.shape, None)  # no mask: backward passes dout through
             return x
@@ -287,8 +272,8 @@ class BatchNorm(Layer):
     """
 
     hyperparameter_checks = {
-        "momentum": _check(lambda a: 0 <= a <= 1, "momentum value"),
-        "eps": _check(lambda eps: 0 < eps < math.inf, "epsilon value"),
+        "momentum": number_check(lambda a: 0 <= a <= 1, "momentum value"),
+        "eps": number_check(lambda eps: 0 < eps < math.inf, "epsilon value"),
     }
 
     def __init__(
@@ -303,7 +288,7 @@ class BatchNorm(Layer):
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ValueError(f"Invalid num_features: {num_features}")
         self.num_features, self.momentum, self.eps = int(num_features), momentum, eps  # checked on assignment
-        dtype = F.check_float_dtype(dtype, who=repr(self))
+        dtype = check_float_dtype(dtype, who=repr(self))
         self.params = {
             "gamma": np.ones(num_features, dtype=dtype),
             "beta": np.zeros(num_features, dtype=dtype),
@@ -376,7 +361,7 @@ class Flatten(Layer):
     """Flatten every axis but the batch: x: (N, d1, d2, ...) -> y: (N, d1 * d2 * ...)."""
 
     def forward(self, x: np.ndarray, *, train: bool = False) -> np.ndarray:
-        x = F.as_float(x)  # like every layer: integers become float64
+        x = as_float(x)  # like every layer: integers become float64
         self.cache = x.shape
         N = x.shape[0]
         return x.reshape(N, -1)  # (N, d1 * d2 * ...)

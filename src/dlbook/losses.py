@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from dlbook import functional as F
+from dlbook.validation import as_float, check_real
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "SigmoidBCE", "MSELoss"]
 
@@ -45,8 +46,8 @@ class Loss(ABC):
 
     def _check_same_shape(self, scores: np.ndarray, y: np.ndarray) -> None:
         """Scores and targets: real numbers, the same shape, at least one sample."""
-        F.check_real(scores, who=repr(self))
-        F.check_real(y, who=repr(self))
+        check_real(scores, who=repr(self))
+        check_real(y, who=repr(self))
         if scores.shape != y.shape:
             raise ValueError(f"{self!r} expected y of the scores' shape {scores.shape}, got {y.shape}")
         if scores.size == 0:
@@ -133,7 +134,7 @@ class MSELoss(Loss):
     """
 
     def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
-        scores = F.as_float(scores, who=repr(self))  # integer scores: in float64, as every loss
+        scores = as_float(scores, who=repr(self))  # integer scores: in float64, as every loss
         y = np.asarray(y)
         self._check_same_shape(scores, y)
         self.cache = scores - y.astype(scores.dtype, copy=False)

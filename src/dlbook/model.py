@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .functional import check_float_dtype
 from .layers import Layer
+from .validation import check_float_dtype
 
 __all__ = ["Sequential"]
 

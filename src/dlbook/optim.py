@@ -31,68 +31,37 @@ live in `dlbook.schedules`.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .validation import Hyperparameters, number_check
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
 
 
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real)
+def _finite_nonnegative(value: float) -> bool:
+    return 0.0 <= value < math.inf
 
 
-def _shown(value) -> object:
-    """A number as itself (0.1, nan), anything else quoted ('0.1', None), for error messages."""
-    return value if _is_real(value) else repr(value)
+def _fraction(value: float) -> bool:
+    """A coefficient in [0, 1): momentum, alpha, a beta. NaN fails the comparison too."""
+    return 0.0 <= value < 1.0
 
 
 def _check_nonnegative(name: str, value: float) -> float:
-    if not (_is_real(value) and math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"Invalid {name} value: {_shown(value)}")
-    return float(value)
-
-
-def _check_fraction(name: str, value: float) -> float:
-    """A coefficient in [0, 1): momentum, alpha, a beta. NaN fails the comparison too."""
-    if not (_is_real(value) and 0.0 <= value < 1.0):
-        raise ValueError(f"Invalid {name} value: {_shown(value)}")
-    return float(value)
-
-
-def _check_lr(value: float) -> float:
-    if not (_is_real(value) and math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"Invalid learning rate: {_shown(value)}")
-    return float(value)
+    return number_check(_finite_nonnegative, f"{name} value")(value)
 
 
 def _check_max_norm(value: float | None) -> float | None:
-    if value is not None and not (_is_real(value) and math.isfinite(value) and value > 0.0):
-        raise ValueError(f"Invalid max_norm value: {_shown(value)}")
-    return None if value is None else float(value)
+    return None if value is None else number_check(lambda v: 0.0 < v < math.inf, "max_norm value")(value)
 
 
 def _check_betas(betas: tuple[float, float]) -> tuple[float, float]:
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-        raise ValueError(f"Invalid betas value: {_shown(betas)} (expected two numbers)")
-    for i, beta in enumerate(betas):
-        if not (_is_real(beta) and 0.0 <= beta < 1.0):
-            raise ValueError(f"Invalid beta parameter at index {i}: {_shown(beta)}")
-    return float(betas[0]), float(betas[1])
-
-
-# Every hyperparameter, checked whenever it is assigned: in __init__, and later by a schedule
-# or a reader's live slider. Each check returns the value to store (a float) or raises.
-_HYPERPARAMETER_CHECKS = {
-    "lr": _check_lr,
-    "weight_decay": lambda value: _check_nonnegative("weight_decay", value),
-    "max_norm": _check_max_norm,
-    "momentum": lambda value: _check_fraction("momentum", value),
-    "alpha": lambda value: _check_fraction("alpha", value),
-    "eps": lambda value: _check_nonnegative("epsilon", value),
-    "betas": _check_betas,
-}
+        raise ValueError(f"Invalid betas value: {betas!r} (expected two numbers)")
+    beta1, beta2 = (number_check(_fraction, f"beta parameter at index {i}")(beta) for i, beta in enumerate(betas))
+    return beta1, beta2
 
 
 def _checked_grads(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -138,7 +107,7 @@ def _renorm_incoming(w: np.ndarray, max_norm: np.floating) -> None:
     w *= max_norm / np.maximum(norms, max_norm)
 
 
-class Optimizer(ABC):
+class Optimizer(Hyperparameters, ABC):
     """Base class: validates, applies weight decay and max-norm, and calls `_update` per key.
 
     Args:
@@ -151,15 +120,21 @@ class Optimizer(ABC):
             unit's incoming weights (parameters with ndim >= 2 only); None: no bound.
     """
 
+    # Every hyperparameter name an optimizer here uses, checked on each assignment (see Hyperparameters).
+    hyperparameter_checks = {
+        "lr": number_check(_finite_nonnegative, "learning rate"),
+        "weight_decay": number_check(_finite_nonnegative, "weight_decay value"),
+        "max_norm": _check_max_norm,
+        "momentum": number_check(_fraction, "momentum value"),
+        "alpha": number_check(_fraction, "alpha value"),
+        "eps": number_check(_finite_nonnegative, "epsilon value"),
+        "betas": _check_betas,
+    }
+
     def __init__(self, lr: float, *, weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         self.lr = lr
         self.weight_decay = weight_decay
         self.max_norm = max_norm
-
-    def __setattr__(self, name: str, value) -> None:
-        """Check a hyperparameter (lr, momentum, betas, ...) on every assignment, not only in __init__."""
-        check = _HYPERPARAMETER_CHECKS.get(name)
-        super().__setattr__(name, value if check is None else check(value))
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Take one step: update every array in `params` IN PLACE; `grads` is left unchanged.
