@@ -2,9 +2,10 @@
 
 Every function takes NumPy arrays and returns new ones; nothing is modified in
 place. dtype is preserved (float32 in, float32 out); integer input is computed
-in float64, and complex numbers or text are refused (`dlbook.validation`). Each function is written to stay finite, without a NumPy warning,
-for inputs as large as 1e4 in magnitude: exponentials only ever see
-non-positive arguments, and logarithms never see 0.
+in float64, and complex numbers or text are refused (`dlbook.validation`).
+Each function is written to stay finite, without a NumPy warning, for inputs
+as large as 1e4 in magnitude: exponentials only ever see non-positive
+arguments, and logarithms never see 0. The losses refuse an empty batch.
 """
 
 from __future__ import annotations
