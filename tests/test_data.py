@@ -492,3 +492,8 @@ def test_load_mnist_gives_up_on_a_slow_server_at_its_overall_deadline(tmp_path: 
 def test_load_mnist_refuses_a_timeout_that_is_not_seconds(tmp_path: Path, timeout) -> None:
     with pytest.raises(ValueError, match="Invalid timeout"):
         data.load_mnist(cache_dir=tmp_path, timeout=timeout)
+
+
+def test_standardize_refuses_an_empty_training_set() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        data.standardize(np.zeros((0, 3)), np.ones((2, 3)))

@@ -1,5 +1,6 @@
 """Sequential and the training loop."""
 
+import re
 import time
 
 import numpy as np
@@ -289,3 +290,15 @@ def test_astype_refuses_a_dtype_that_is_not_floating_and_changes_nothing(dtype):
     for name, value in net.state_dict().items():
         assert value.dtype == np.float64
         np.testing.assert_array_equal(value, before[name])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"patience": 2.5}, "Invalid patience: 2.5"), ({"patience": "3"}, "Invalid patience: '3'"),
+    ({"patience": 0}, "Invalid patience: 0"),
+    ({"min_delta": float("nan")}, "Invalid min_delta: nan"), ({"min_delta": float("inf")}, "Invalid min_delta: inf"),
+    ({"min_delta": -0.1}, "Invalid min_delta: -0.1"),
+])
+def test_early_stopping_refuses_settings_that_would_never_keep_a_best_epoch(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        EarlyStopping(**kwargs)
+

@@ -205,6 +205,8 @@ def standardize(x_train: np.ndarray, *others: np.ndarray, eps: float = 1e-8) -> 
     Returns:
         ``(x_train_std, *others_std, mean, std)``; the inputs are not modified.
     """
+    if len(x_train) == 0:
+        raise ValueError("standardize: x_train is empty; there is no mean or std to measure")
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0)
     scale = std + std.dtype.type(eps)

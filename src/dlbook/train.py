@@ -63,13 +63,14 @@ class EarlyStopping:
     _best_state: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if self.patience < 1:
-            raise ValueError(f"Invalid patience: {self.patience}")
-        if self.min_delta < 0:
-            raise ValueError(f"Invalid min_delta: {self.min_delta}")
+        patience, min_delta = self.patience, self.min_delta
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
+            raise ValueError(f"Invalid patience: {patience!r} (expected an integer >= 1)")
+        if not (isinstance(min_delta, numbers.Real) and 0 <= min_delta < math.inf):  # NaN fails too
+            raise ValueError(f"Invalid min_delta: {min_delta!r} (expected a finite number >= 0)")
 
     def should_stop(self, epoch: int, val_loss: float, model: Sequential) -> bool:
-        """Record this epoch's validation loss; True once patience has run out."""
+        """Record this epoch's validation loss; True once patience has run out (a NaN loss never improves)."""
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch = val_loss, epoch
             if self.restore_best:
