@@ -52,6 +52,18 @@ def lstm_check_numbers(h: np.ndarray, dout: np.ndarray, grads: list[np.ndarray])
     return [float(np.mean(h * dout))] + [float(np.linalg.norm(g)) for g in grads]
 
 
+# The Transformer workload: forward + backward of one pre-norm encoder block, no optimizer step.
+TRANSFORMER_SIZES = {"N": 32, "T": 64, "D": 128, "heads": 4, "ff": 512}  # batch, length, d_model, heads, FFN width
+TRANSFORMER_PASSES = 10  # forward + backward passes per timed "epoch"
+
+
+def transformer_data() -> tuple[np.ndarray, np.ndarray]:
+    """x: (N, T, D) inputs and dout: (N, T, D), the gradient fed to backward; float32, the same in every process."""
+    N, T, D = (TRANSFORMER_SIZES[k] for k in "NTD")
+    rng = np.random.default_rng(SEED + 1)
+    return rng.standard_normal((N, T, D), dtype=np.float32), rng.standard_normal((N, T, D), dtype=np.float32)
+
+
 def synthetic_data(workload: str) -> tuple[np.ndarray, np.ndarray]:
     """MNIST-shaped float32 inputs in [0, 1) and labels 0..9; the same arrays in every process."""
     n, shape = WORKLOADS[workload]

@@ -14,6 +14,7 @@ resident memory right after its imports. The table is printed as Markdown and
 everything is written to benchmarks/results.json.
 
 Workloads: mlp, cnn (training epochs), lstm (forward + backward passes of one LSTM layer),
+transformer (forward + backward passes of one pre-norm Transformer block),
 im2col (against the reference im2col in worker_dlbook.py), explorers (benchmarks/explorer_speed.py, when present),
 chapters (each book/*.ipynb executed in website mode).
 """
@@ -33,12 +34,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ALL = ("mlp", "cnn", "lstm", "im2col", "explorers", "chapters")
-TRAINING = ("mlp", "cnn", "lstm")  # run by bench_training: check, interleaved epochs, floor
+ALL = ("mlp", "cnn", "lstm", "transformer", "im2col", "explorers", "chapters")
+TRAINING = ("mlp", "cnn", "lstm", "transformer")  # run by bench_training: check, interleaved epochs, floor
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-TARGETS = {"mlp": 0.75, "cnn": 1.0, "lstm": 1.5, "cnn_memory": 1.5, "im2col": 3.0, "loss_agreement": 1e-4}
+TARGETS = {"mlp": 0.75, "cnn": 1.0, "lstm": 1.5, "transformer": 1.5, "cnn_memory": 1.5, "im2col": 3.0,
+           "loss_agreement": 1e-4}
 TITLES = {"mlp": "MLP 784-100-10, 1 epoch of 10,000 samples", "cnn": "Simple CNN, 1 epoch of 2,000 samples",
-          "lstm": "LSTM 128→128 units, batch 32, 50 steps, 10 forward + backward passes"}
+          "lstm": "LSTM 128→128 units, batch 32, 50 steps, 10 forward + backward passes",
+          "transformer": "Transformer block (pre-norm, d_model 128, 4 heads, FFN 512), batch 32, length 64, "
+                         "10 forward + backward passes"}
 
 
 def worker_env(args: argparse.Namespace, extra: dict[str, str] | None = None) -> dict[str, str]:

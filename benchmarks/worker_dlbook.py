@@ -3,6 +3,7 @@
     python benchmarks/worker_dlbook.py mlp|cnn WEIGHTS.npz   train; writes the initial weights
     python benchmarks/worker_dlbook.py im2col                 im2col against the reference below
     python benchmarks/worker_dlbook.py lstm WEIGHTS.npz       LSTM forward + backward; writes the weights
+    python benchmarks/worker_dlbook.py transformer WEIGHTS.npz  one Transformer block forward + backward
 
 The training loop is the one `dlbook.train` runs, without its end-of-epoch
 accuracy pass (PyTorch's loop has none either).
@@ -16,8 +17,9 @@ import sys
 import time
 
 import numpy as np
-from common import (BATCH_SIZE, CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, current_rss_mb, epoch_rng,
-                    lstm_check_numbers, lstm_data, serve, synthetic_data, timed)
+from common import (BATCH_SIZE, CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, TRANSFORMER_PASSES,
+                    TRANSFORMER_SIZES, current_rss_mb, epoch_rng, lstm_check_numbers, lstm_data, serve,
+                    synthetic_data, timed, transformer_data)
 
 import dlbook
 from dlbook.conv import Conv2D, MaxPool2D, im2col
@@ -27,6 +29,7 @@ from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.model import Sequential
 from dlbook.optim import SGD
 from dlbook.rnn import LSTM
+from dlbook.transformer import TransformerBlock
 
 
 def main(argv: list[str]) -> None:
@@ -38,6 +41,9 @@ def main(argv: list[str]) -> None:
         return
     if workload == "lstm":
         serve_lstm(argv[1], info)
+        return
+    if workload == "transformer":
+        serve_transformer(argv[1], info)
         return
 
     x, y = synthetic_data(workload)
@@ -163,6 +169,60 @@ def lstm_floor(repeats: int = 5) -> dict:
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(LSTM_PASSES):
+            one_pass()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {"floor_wall": statistics.median(walls), "floor_cpu": statistics.median(cpus)}
+
+
+# Transformer block ---------------------------------------------------------
+
+def serve_transformer(weights: str, info: dict) -> None:
+    """TRANSFORMER_PASSES forward + backward passes of one pre-norm block; x is data, so no dx."""
+    N, T, D, heads, ff = TRANSFORMER_SIZES.values()
+    block = TransformerBlock(D, heads, ff, rng=np.random.default_rng(0), dtype=np.float32)
+    np.savez(weights, **block.params)
+    x, dout = transformer_data()
+
+    def one_pass() -> np.ndarray:
+        y = block.forward(x)
+        block.backward(dout, input_grad=False)
+        return y
+
+    def check() -> dict:
+        y = one_pass()
+        return {"losses": lstm_check_numbers(y, dout, list(block.grads.values()))}
+
+    def run() -> list[float]:
+        return [float(one_pass()[0, -1, 0]) for _ in range(TRANSFORMER_PASSES)]
+
+    serve({"check": check, "epoch": lambda: timed(run), "floor": transformer_floor}, info)
+
+
+def transformer_floor(repeats: int = 5) -> dict:
+    """Seconds TRANSFORMER_PASSES passes spend in their matrix products alone: medians of wall and CPU time."""
+    N, T, D, h, ff = TRANSFORMER_SIZES.values()
+    rng = np.random.default_rng(1)
+
+    def r(*shape):
+        return rng.random(shape, dtype=np.float32)
+
+    x, W_qkv, W_o, W1, W2 = r(N * T, D), r(D, 3 * D), r(D, D), r(D, ff), r(ff, D)
+    q, A, u = r(N, h, T, D // h), r(N, h, T, T), r(N * T, ff)
+    qT = np.ascontiguousarray(q.transpose(0, 1, 3, 2))
+
+    def one_pass():
+        x @ W_qkv, np.matmul(q, qT), np.matmul(A, q), x @ W_o, x @ W1, u @ W2  # forward
+        u.T @ x, x @ W2.T, x.T @ u, u @ W1.T  # FFN backward: dW2, du, dW1, dx
+        x.T @ x, x @ W_o.T  # dW_o, dconcat
+        np.matmul(A, q), np.matmul(q, qT), np.matmul(A, q), np.matmul(A, q)  # dv, dA, dq, dk
+        x.T @ r_qkv, r_qkv @ W_qkv.T  # dW_qkv, dx
+
+    r_qkv = r(N * T, 3 * D)
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(TRANSFORMER_PASSES):
             one_pass()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)

@@ -2,6 +2,7 @@
 
     python benchmarks/worker_torch.py mlp|cnn WEIGHTS.npz
     python benchmarks/worker_torch.py lstm WEIGHTS.npz     nn.LSTM forward + backward
+    python benchmarks/worker_torch.py transformer WEIGHTS.npz   nn.TransformerEncoderLayer forward + backward
 
 WEIGHTS.npz is what the dlbook worker saved (`Sequential.save`): "0.W", "0.b", …
 with dlbook's layouts (Linear W is (in, out); PyTorch's weight is its transpose).
@@ -13,8 +14,8 @@ import sys
 
 import numpy as np
 import torch
-from common import (CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, batches, current_rss_mb, lstm_check_numbers,
-                    lstm_data, serve, synthetic_data, timed)
+from common import (CHECK_BATCHES, LR, LSTM_PASSES, LSTM_SIZES, TRANSFORMER_PASSES, TRANSFORMER_SIZES, batches,
+                    current_rss_mb, lstm_check_numbers, lstm_data, serve, synthetic_data, timed, transformer_data)
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
@@ -26,6 +27,9 @@ def main(argv: list[str]) -> None:
     workload, weights = argv
     if workload == "lstm":
         serve_lstm(weights, info)
+        return
+    if workload == "transformer":
+        serve_transformer(weights, info)
         return
     x, y = synthetic_data(workload)
     x, y = torch.from_numpy(x), torch.from_numpy(y)  # shares the NumPy memory: no copy
@@ -102,6 +106,39 @@ def serve_lstm(weights: str, info: dict) -> None:
 
     def run() -> list[float]:
         return [one_pass()[0, -1, 0].item() for _ in range(LSTM_PASSES)]
+
+    serve({"check": check, "epoch": lambda: timed(run)}, info)
+
+
+def serve_transformer(weights: str, info: dict) -> None:
+    """nn.TransformerEncoderLayer (pre-norm, ReLU, no dropout) with dlbook's weights; every dlbook matrix
+    is (in, out), PyTorch's weight its transpose. x does not require grad, so backward computes no dx."""
+    N, T, D, heads, ff = TRANSFORMER_SIZES.values()
+    layer = torch.nn.TransformerEncoderLayer(D, heads, ff, dropout=0.0, batch_first=True, norm_first=True)
+    targets = {"ln1.gamma": layer.norm1.weight, "ln1.beta": layer.norm1.bias,
+               "attn.W_qkv": layer.self_attn.in_proj_weight, "attn.b_qkv": layer.self_attn.in_proj_bias,
+               "attn.W_o": layer.self_attn.out_proj.weight, "attn.b_o": layer.self_attn.out_proj.bias,
+               "ln2.gamma": layer.norm2.weight, "ln2.beta": layer.norm2.bias,
+               "ff1.W": layer.linear1.weight, "ff1.b": layer.linear1.bias,
+               "ff2.W": layer.linear2.weight, "ff2.b": layer.linear2.bias}
+    with np.load(weights) as w, torch.no_grad():
+        for name, p in targets.items():
+            p.copy_(torch.from_numpy(np.ascontiguousarray(w[name].T if w[name].ndim == 2 else w[name])))
+    layer.train()  # as dlbook: no inference fast path
+    x, dout = (torch.from_numpy(a) for a in transformer_data())
+
+    def one_pass() -> torch.Tensor:
+        layer.zero_grad()
+        y = layer(x)
+        y.backward(dout)
+        return y
+
+    def check() -> dict:
+        y = one_pass().detach().numpy()
+        return {"losses": lstm_check_numbers(y, dout.numpy(), [p.grad.numpy() for p in targets.values()])}
+
+    def run() -> list[float]:
+        return [one_pass()[0, -1, 0].item() for _ in range(TRANSFORMER_PASSES)]
 
     serve({"check": check, "epoch": lambda: timed(run)}, info)
 
