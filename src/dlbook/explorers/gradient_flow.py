@@ -136,7 +136,7 @@ def gradient_flow_explorer() -> Explorer:
         "cell": Choice("cell", tuple(CELLS), "RNN"),
         "length": Slider("sequence length T", 10, MAX_LENGTH, 10, default=50, static=(20, 50, 100)),
         "weight_scale": Slider("recurrent weight scale", 0.5, 4.0, 0.5, default=1.0, static=(1.0, 2.0, 4.0)),
-        "gate_bias": Slider("forget/update gate bias", 0.0, 5.0, 1.0, default=0.0, static=(0.0, 3.0),
+        "gate_bias": Slider("forget/update gate bias", 0.0, 5.0, 1.0, default=0.0, static=(0.0, 5.0),
                             when={"cell": ("LSTM", "GRU")}),
     }
     return Explorer(
