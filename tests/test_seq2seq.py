@@ -1,5 +1,6 @@
-"""dlbook.dates and dlbook.seq2seq: the generated dates, their encoding, and the encoder–decoder's
-gradients (float64, with and without attention, padding masked)."""
+"""dlbook.dates, dlbook.seq2seq, dlbook.language_model: the generated dates, their encoding, and the
+gradients of the encoder–decoder (with and without attention, padding masked) and of the two
+next-token models (float64), which never look ahead."""
 
 import datetime
 
@@ -70,3 +71,30 @@ def test_generate_is_greedy_decoding():
     tgt_in = np.concatenate([[[4]], out[:, :2]], axis=1)
     np.testing.assert_array_equal(model.forward(src, tgt_in).argmax(-1), out)
     assert model.attn_weights.shape == (1, 3, 5)
+
+
+@pytest.mark.parametrize("kind", ["transformer", "lstm"])
+def test_language_models_gradient_check_and_causality(kind):
+    from dlbook.language_model import LSTMLM, TransformerLM
+
+    rng = np.random.default_rng(3)
+    if kind == "transformer":
+        model = TransformerLM(7, 4, 2, 2, max_len=8, learned_positions=True, rng=rng)
+    else:
+        model = LSTMLM(7, 3, 4, rng=rng)
+    x = np.array([[1, 2, 3, 4, 5], [6, 5, 4, 3, 2]])
+    y = np.array([[2, 3, -100, 5, 6], [5, 4, 3, -100, 1]])
+    loss_fn = TimeSoftmaxCrossEntropy()
+    loss_fn.forward(model.forward(x), y)
+    model.backward(loss_fn.backward())
+    analytic = {k: g.copy() for k, g in model.grads().items()}
+    for name, p in model.params().items():
+        num = numerical_gradient(lambda: loss_fn.forward(model.forward(x), y), p)
+        assert relative_error(analytic[name], num) < 1e-7, name
+    scores = model.forward(x)
+    x2 = x.copy()
+    x2[:, 3:] = 0  # the future does not change earlier predictions
+    np.testing.assert_allclose(model.forward(x2)[:, :3], scores[:, :3])
+    out = model.generate(x[:, :2], 3)
+    assert out.shape == (2, 5) and np.array_equal(out[:, :2], x[:, :2])
+    np.testing.assert_array_equal(model.forward(out[:, :4]).argmax(-1)[:, 1:], out[:, 2:])
