@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from dlbook.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+from dlbook.optim import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp
 from dlbook.schedules import CosineAnnealingLR, StepLR
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -176,6 +176,53 @@ def test_adam_weight_decay_enters_the_gradient_not_the_weights():
     np.testing.assert_allclose(params["w"], [1.9, -3.9], rtol=1e-15)
 
 
+def test_adamw_by_hand():
+    # Each step: g is computed at the current w; then w <- w * (1 - 0.1 * 0.1) = 0.99 w (the decay),
+    # then Adam's step with the plain g (eps = 0): m, v, m_hat, v_hat exactly as in test_adam_by_hand.
+    opt = AdamW(lr=0.1, betas=(0.9, 0.999), eps=0.0, weight_decay=0.1)
+    assert_iterates(opt, [
+        # t = 1: g = [2, 4]; decay -> [1.98, 0.99]; Adam's first step is lr * sign(g) = 0.1
+        [1.88, 0.89],
+        # t = 2: g = [1.88, 3.56]; decay -> [1.8612, 0.8811]
+        # m = [0.18 + 0.188, 0.36 + 0.356] = [0.368, 0.716]
+        # v = [0.003996 + 0.0035344, 0.015984 + 0.0126736] = [0.0075304, 0.0286576]
+        # step = 0.1 * (m / 0.19) / sqrt(v / 0.001999) = [0.0997910499194644, 0.0995281450811515]
+        [1.7614089500805357, 0.7815718549188484],
+        # t = 3: g = [1.7614089500805357, 3.1262874196753936]; decay -> [1.74379486057973, 0.77375613636966]
+        # m = [0.3312 + 0.17614089500805, 0.6444 + 0.31262874196754] = [0.50734089500805, 0.95702874196754]
+        # v = [0.0075228696 + 0.0031025614897, 0.0286289424 + 0.0097736730027] = [0.01062543109, 0.03840261543]
+        # step = 0.1 * (m / 0.271) / sqrt(v / 0.002997001) = [0.0994261777805607, 0.0986549162787214]
+        [1.6443686827991695, 0.6751012200909384],
+    ])
+    np.testing.assert_allclose(opt.m["w"], [0.5073408950080536, 0.9570287419675394], rtol=1e-12)
+    np.testing.assert_allclose(opt.v["w"], [0.010625431089423817, 0.03840261543042063], rtol=1e-12)
+
+
+def test_adamw_decays_the_weights_not_the_gradient():
+    # Same numbers as test_adam_weight_decay_enters_the_gradient_not_the_weights:
+    # decay w * (1 - 0.1 * 0.5) = [1.9, -3.8]; Adam's first step with the plain g = [-0.5, 1] is
+    # lr * sign(g) = [-0.1, 0.1] -> w = [2.0, -3.9]. Coupled L2 (Adam) gave [1.9, -3.9].
+    params = {"w": np.array([2.0, -4.0])}
+    AdamW(lr=0.1, eps=0.0, weight_decay=0.5).step(params, {"w": np.array([-0.5, 1.0])})
+    np.testing.assert_allclose(params["w"], [2.0, -3.9], rtol=1e-15)
+
+
+def test_adamw_has_pytorchs_defaults_and_equals_adam_without_decay():
+    opt = AdamW()
+    assert (opt.lr, opt.betas, opt.eps, opt.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 1e-2)
+    assert repr(opt) == "AdamW(lr=0.001)"
+    for got, want in zip(three_steps(AdamW(lr=0.1, weight_decay=0.0)), three_steps(Adam(lr=0.1))):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_adamw_with_a_zero_gradient_only_decays():
+    # With g = 0 the Adam part is 0 (m = 0), so only the decay acts: w * (1 - lr * wd) exactly.
+    params = {"w": np.array([3.0, -3.0])}
+    opt = AdamW(lr=0.01, weight_decay=0.5)
+    opt.step(params, {"w": np.array([0.0, 0.0])})
+    np.testing.assert_allclose(params["w"], [3.0 * 0.995, -3.0 * 0.995], rtol=1e-15)
+
+
 def test_max_norm_rescales_columns_of_a_matrix_and_skips_biases():
     # Column norms of W: (in=2, out=3) are [5, 0.5, 0]; only the first exceeds 1 and becomes [0.6, 0.8].
     params = {"W": np.array([[3.0, 0.3, 0.0], [4.0, 0.4, 0.0]]), "b": np.array([10.0, 0.0, 0.0])}
@@ -201,7 +248,8 @@ def test_max_norm_on_conv_filters_bounds_each_filter():
 
 
 # Each optimizer and the names of its state dicts.
-ALL = [(SGD, []), (Momentum, ["v"]), (Nesterov, ["v"]), (AdaGrad, ["h"]), (RMSProp, ["h"]), (Adam, ["m", "v"])]
+ALL = [(SGD, []), (Momentum, ["v"]), (Nesterov, ["v"]), (AdaGrad, ["h"]), (RMSProp, ["h"]), (Adam, ["m", "v"]),
+       (AdamW, ["m", "v"])]
 
 
 @pytest.mark.parametrize(("cls", "state"), ALL)
@@ -322,7 +370,7 @@ def test_cosine_annealing_lr():
 
 # ---------------------------------------------- issue 18: hostile and clumsy use --
 
-ALL_OPTIMIZERS = [SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam]
+ALL_OPTIMIZERS = [SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW]
 
 
 @pytest.mark.parametrize("make", ALL_OPTIMIZERS)
@@ -362,6 +410,8 @@ def test_a_read_only_parameter_is_refused_before_any_update(make):
 ASSIGNMENTS = [
     (SGD, "weight_decay", math.nan, "Invalid weight_decay value: nan"),
     (Adam, "weight_decay", -1.0, "Invalid weight_decay value: -1.0"),
+    (AdamW, "weight_decay", math.nan, "Invalid weight_decay value: nan"),
+    (AdamW, "betas", (1.0, 0.999), "Invalid beta parameter at index 0: 1.0"),
     (SGD, "max_norm", 0.0, "Invalid max_norm value: 0.0"),
     (SGD, "max_norm", math.inf, "Invalid max_norm value: inf"),
     (SGD, "lr", "0.1", "Invalid learning rate: '0.1'"),

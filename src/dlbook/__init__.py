@@ -8,7 +8,7 @@ One concept per module (see docs/ARCHITECTURE.md):
     losses      SoftmaxCrossEntropy, SigmoidBCE, MSELoss
     model       Sequential
     init        normal, xavier, he
-    optim       SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam
+    optim       SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW
     schedules   learning-rate schedules: StepLR, CosineAnnealingLR
     rnn         recurrent layers over sequences: RNN, LSTM, GRU
     time_layers Embedding, TimeLinear, TimeSoftmaxCrossEntropy (every time step)

@@ -37,7 +37,7 @@ import numpy as np
 
 from .validation import Hyperparameters, number_check
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
 
 def _finite_nonnegative(value: float) -> bool:
@@ -131,6 +131,9 @@ class Optimizer(Hyperparameters, ABC):
         "betas": _check_betas,
     }
 
+    # True where `_update` applies weight_decay itself, to the weights rather than the gradient (AdamW).
+    decoupled_weight_decay = False
+
     def __init__(self, lr: float, *, weight_decay: float = 0.0, max_norm: float | None = None) -> None:
         self.lr = lr
         self.weight_decay = weight_decay
@@ -146,7 +149,7 @@ class Optimizer(Hyperparameters, ABC):
         checked = _checked_grads(params, grads)  # every check first: a failed step changes nothing
         for key, w in params.items():
             g = checked[key]  # may be the caller's array: read only
-            if self.weight_decay:
+            if self.weight_decay and not self.decoupled_weight_decay:
                 g = g + w.dtype.type(self.weight_decay) * w  # a new array
             self._update(key, w, g)
             if self.max_norm is not None and w.ndim >= 2:
@@ -321,3 +324,34 @@ class Adam(Optimizer):
         m_hat = m / dtype(1 - beta1**t)
         v_hat = v / dtype(1 - beta2**t)
         w -= dtype(self.lr) * m_hat / (np.sqrt(v_hat) + dtype(self.eps))
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019)::
+
+        w <- w - lr * weight_decay * w          (the decay: on the weights, not the gradient)
+        then Adam's step with the plain gradient g (m, v, m_hat, v_hat as in `Adam`)
+
+    With ``Adam(weight_decay=...)`` the decay term enters ``g`` and is then divided by
+    ``sqrt(v_hat)``: weights with large gradients are barely decayed. Here every weight shrinks by
+    the same factor ``1 - lr * weight_decay`` per step, as plain SGD's L2 does. Names, defaults
+    and the order (decay first, then the Adam step) are PyTorch's ``torch.optim.AdamW``; like it,
+    the decay applies to every parameter it is given, biases included.
+
+    Args:
+        lr (float, default 0.001): learning rate.
+        betas (tuple[float, float], default (0.9, 0.999)): decays of m and v, each in [0, 1).
+        eps (float, default 1e-8): >= 0.
+        weight_decay (float, default 0.01): decoupled decay coefficient, >= 0.
+        max_norm (float | None, default None): see `Optimizer`.
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(self, lr: float = 0.001, *, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01, max_norm: float | None = None) -> None:
+        super().__init__(lr, betas=betas, eps=eps, weight_decay=weight_decay, max_norm=max_norm)
+
+    def _update(self, key: str, w: np.ndarray, g: np.ndarray) -> None:
+        w *= w.dtype.type(1 - self.lr * self.weight_decay)
+        super()._update(key, w, g)
