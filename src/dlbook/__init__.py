@@ -5,6 +5,7 @@ One concept per module (see docs/ARCHITECTURE.md):
     functional  step, sigmoid, softmax, … and the losses as plain functions
     layers      Linear, ReLU, Sigmoid, Tanh, LeakyReLU, Dropout, BatchNorm, Flatten
     conv        im2col / col2im, Conv2D, MaxPool2D, AvgPool2D
+    resnet      ResidualBlock (conv, batch norm, shortcut), GlobalAvgPool2D
     losses      SoftmaxCrossEntropy, SigmoidBCE, MSELoss
     model       Sequential
     init        normal, xavier, he
