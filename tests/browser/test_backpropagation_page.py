@@ -16,7 +16,7 @@ def test_backpropagation_explorers_respond_to_their_controls(page_site, serve, o
 
     # 1. The digits trainer: a large learning rate diverges; the epoch slider replays training.
     digits = blocks.nth(0)
-    assert readout(digits).startswith("Epoch 20: test accuracy 97.2%")
+    assert readout(digits).startswith("Epoch 20: validation accuracy 98.0%")
     before = image(digits)
     lr = digits.get_by_label("learning rate")
     lr.focus()
@@ -24,11 +24,11 @@ def test_backpropagation_explorers_respond_to_their_controls(page_site, serve, o
     assert image(digits) != before
     assert readout(digits).startswith("Diverged at epoch 1")
     digits.get_by_label("activation").select_option(label="sigmoid")
-    assert readout(digits).startswith("Epoch 20: test accuracy")  # sigmoid units survive 0.5
+    assert readout(digits).startswith("Epoch 20: validation accuracy")  # sigmoid units survive 0.5
     epoch = digits.get_by_label("epoch")
     epoch.focus()
     page.keyboard.press("Home")  # before training
-    assert readout(digits).startswith("Epoch 0: test accuracy")
+    assert readout(digits).startswith("Epoch 0: validation accuracy")
 
     # 2. Gradient size layer by layer: shortcuts stop the sigmoid network's gradient from vanishing.
     depth = blocks.nth(1)

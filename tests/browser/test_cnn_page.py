@@ -33,7 +33,7 @@ def test_cnn_explorers_respond_to_their_controls(page_site, serve, open_page):
 
     # 2. The CNN trainer: a large learning rate diverges; the epoch slider replays training.
     cnn = blocks.nth(1)
-    assert readout(cnn).startswith("Epoch 15: test accuracy")
+    assert readout(cnn).startswith("Epoch 15: validation accuracy")
     before = image(cnn)
     lr = cnn.get_by_label("learning rate")
     lr.focus()
@@ -45,11 +45,11 @@ def test_cnn_explorers_respond_to_their_controls(page_site, serve, open_page):
     before = image(cnn)
     dropout.focus()
     page.keyboard.press("Home")  # no dropout
-    assert image(cnn) != before and readout(cnn).startswith("Epoch 15: test accuracy")
+    assert image(cnn) != before and readout(cnn).startswith("Epoch 15: validation accuracy")
     epoch = cnn.get_by_label("epoch")
     epoch.focus()
     page.keyboard.press("Home")  # before training
-    assert readout(cnn).startswith("Epoch 0: test accuracy")
+    assert readout(cnn).startswith("Epoch 0: validation accuracy")
 
     assert watched.errors == [], watched.errors
     assert watched.foreign == [], f"requests left the local server: {watched.foreign}"

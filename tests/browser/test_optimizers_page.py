@@ -1,4 +1,4 @@
-"""Browser test: the chapter "Optimizers" as a website page — its two precomputed explorers respond."""
+"""Browser test: the chapter "Optimizers" as a website page — its three precomputed explorers respond."""
 
 import pytest
 from pages import image, readout
@@ -12,7 +12,7 @@ def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_p
     page = watched.page
     page.goto(f"{base}/book/optimizers.html", wait_until="load")
     blocks = page.locator("div.dlbx")
-    assert blocks.count() == 2
+    assert blocks.count() == 3
 
     # 1. An optimizer on a surface: momentum α changes the path; it matters for Momentum only.
     surface = blocks.nth(0)
@@ -27,8 +27,18 @@ def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_p
     assert alpha.is_disabled()
     assert readout(surface).startswith("SGD (lr 0.1) on the elongated bowl")
 
-    # 2. Initialization: the weight scale and the activation change the five histograms.
-    init = blocks.nth(1)
+    # 2. Optimizers training on the digits: the optimizer and α change the curves (scenarios: test_hot_scenarios).
+    trainer = blocks.nth(1)
+    assert readout(trainer).startswith("Epoch 50: training loss")
+    before = image(trainer)
+    trainer.get_by_label("momentum α").focus()
+    page.keyboard.press("Home")  # α = 0.5
+    assert image(trainer) != before
+    trainer.get_by_label("optimizer").select_option(label="Adam")
+    assert trainer.get_by_label("momentum α").is_disabled()
+
+    # 3. Initialization: the weight scale and the activation change the five histograms.
+    init = blocks.nth(2)
     assert readout(init).startswith("sigmoid, weights Xavier (std 0.1)")
     std = init.get_by_label("std", exact=True)
     assert std.is_disabled()  # only "custom std" uses it
