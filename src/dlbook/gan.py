@@ -180,7 +180,7 @@ def mode_coverage(samples: np.ndarray, centers: np.ndarray, std: float, *,
 
     A sample is *good* if it lies within 3 std of its nearest center; a mode is
     *covered* if at least `min_share` of all samples are good samples of that mode
-    (the measures of Metz et al., 2017, on this data).
+    (measures of the kind used in studies of mode collapse on this data).
 
     Args:
         samples: (N, 2) generated points; centers: (K, 2); std: the modes' std.

@@ -221,7 +221,7 @@ def gan_ring_explorer(*, max_epochs: int = 20) -> TrainingExplorer:
         "lr_g": LogSlider("G learning rate", 1e-4, 1e-2, default=1e-3, steps_per_decade=2, static=(1e-3,),
                           hot=True),
         "lr_d": LogSlider("D learning rate", 1e-4, 3e-2, default=3e-3, steps_per_decade=2,
-                          static=(3e-4, 3e-3, 1e-2), hot=True),
+                          static=(3e-4, 3e-3), hot=True),
         "beta1": Slider("Adam β₁", 0.0, 0.9, 0.1, default=0.5, static=(0.5, 0.9)),
         "d_steps": Slider("D steps per G step", 1, 5, 1, default=1, static=(1,)),  # 5 costs 4 times the time
     }
