@@ -29,6 +29,7 @@ from reader_answers import (  # the chapter's gates by their notebook names: che
 )
 from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
+from dlbook.exercises import batchnorm as bn2d, optimizer_variants as optv
 
 pytestmark = pytest.mark.filterwarnings("error")  # a checker lets no warning through (ComplexWarning, ...)
 
@@ -165,6 +166,32 @@ def momentum_in_place(w, v, grad, lr, alpha):
     v -= lr * grad
     w += v
     return w, v
+
+
+def nesterov_step(w, v, grad_fn, lr, alpha, *, at="ahead", move_from="w"):
+    point = {"ahead": w + alpha * v, "w": w, "behind": w - alpha * v}[at]
+    v_new = alpha * v - lr * grad_fn(point)
+    return (point if move_from == "ahead" else w) + v_new, v_new
+
+
+def adamw_step(w, m, v, grad, t, lr, beta1, beta2, eps, weight_decay, *, coupled=False, decay_after=False,
+               lr_in_decay=True):
+    factor = 1 - (lr * weight_decay if lr_in_decay else weight_decay)
+    if coupled:
+        return adam_step(w, m, v, grad + weight_decay * w, t, lr, beta1, beta2, eps)
+    if decay_after:
+        w_new, m_new, v_new = adam_step(w, m, v, grad, t, lr, beta1, beta2, eps)
+        return w_new * factor, m_new, v_new
+    return adam_step(w * factor, m, v, grad, t, lr, beta1, beta2, eps)
+
+
+def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True, var_path=True):
+    x_hat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    dx_hat = dout * gamma[None, :, None, None]
+    dx = dx_hat - (dx_hat.mean(axis=axes, keepdims=True) if mean_path else 0)
+    dx = dx - (x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True) if var_path else 0)
+    return dx / np.sqrt(x.var(axis=axes, keepdims=True) + eps), (dout * x_hat).sum(axis=(0, 2, 3)), \
+        dout.sum(axis=(0, 2, 3))
 
 
 # ------------------------------------------------------------------- chapter 6 --
@@ -322,6 +349,9 @@ REFERENCE = {
     bp.check_two_layer_gradients: (two_layer_gradients,),
     opt.check_momentum_step: (momentum_step,),
     opt.check_adam_step: (adam_step,),
+    optv.check_nesterov_lookahead_step: (nesterov_step,),
+    optv.check_adamw_step: (adamw_step,),
+    bn2d.check_batchnorm2d_backward: (batchnorm2d_backward,),
     reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
     reg.check_l2_gradient: (lambda W, lam: lam * W,),
     cnn.check_output_size: (lambda n, k, s, p: (n + 2 * p - k) // s + 1,),
@@ -479,6 +509,37 @@ WRONG = [
     Wrong(opt.check_adam_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adam_step(**a)),), ("complex",),
           "complex output"),
     # chapter 6
+    Wrong(optv.check_nesterov_lookahead_step, (lambda **a: nesterov_step(**a, at="w"),), ("plain momentum",),
+          "gradient at w: momentum"),
+    Wrong(optv.check_nesterov_lookahead_step, (lambda **a: nesterov_step(**a, at="behind"),),
+          ("the way the velocity points",), "look-ahead backwards"),
+    Wrong(optv.check_nesterov_lookahead_step, (lambda **a: nesterov_step(**a, move_from="ahead"),),
+          ("moved from the look-ahead point",), "steps from the look-ahead point"),
+    Wrong(optv.check_nesterov_lookahead_step,
+          (lambda w, v, grad_fn, lr, alpha: (lambda g: (w + alpha * (alpha * v - lr * g) - lr * g, alpha * v - lr * g))(
+              grad_fn(w + alpha * v)),), ("reparameterized rule",), "the package's form applied to w"),
+    Wrong(optv.check_nesterov_lookahead_step, (lambda **a: tuple(r + 0j for r in nesterov_step(**a)),), ("complex",),
+          "complex output"),
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, coupled=True),), ("Adam with L2 (coupled)",),
+          "coupled L2"),
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, lr_in_decay=False),), ("scaled by the learning rate",),
+          "decay without lr"),
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, decay_after=True),), ("decay first",),
+          "decays the new weights"),
+    Wrong(optv.check_adamw_step, (lambda weight_decay, **a: adam_step(**a),), ("the decay is missing",), "no decay"),
+    Wrong(optv.check_adamw_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adamw_step(**a)),), ("complex",),
+          "complex output"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, axes=(0,)),),
+          ("not over N alone",), "statistics over N only"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, mean_path=False),),
+          ("path through the mean is missing",), "no mean path"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, var_path=False),),
+          ("path through the variance is missing",), "no variance path"),
+    Wrong(bn2d.check_batchnorm2d_backward,
+          (lambda *a: (lambda dx, dg, db: (dx, dg.reshape(1, -1, 1, 1), db))(*batchnorm2d_backward(*a)),),
+          ("one number per channel",), "dgamma not summed to (C,)"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: tuple(r + 0j for r in batchnorm2d_backward(*a)),),
+          ("complex",), "complex output"),
     Wrong(reg.check_dropout, dropout_pair_dividing_backward_by(divide_by_p=True), ("divided by p = 0.3",),
           "backward divides by p, not 1 - p"),
     Wrong(reg.check_dropout, (lambda x, p, rng: dropout_forward(x, p, rng, scale=1.0), dropout_backward),
