@@ -79,8 +79,8 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, dtype=np.float32, flat
 
 
 def load_mnist(
-    *, cache_dir: str | os.PathLike | None = None, dtype=np.float32, flatten: bool = True, normalize: bool = True,
-    timeout: float = DOWNLOAD_TIMEOUT,
+    *, cache_dir: str | os.PathLike | None = None, dtype=np.float32, flatten: bool = True,
+    normalize: bool = True, timeout: float = DOWNLOAD_TIMEOUT,
 ) -> Dataset:
     """MNIST: 60,000 training and 10,000 test digits (28x28), downloaded once and cached.
 

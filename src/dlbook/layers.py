@@ -227,11 +227,14 @@ class Dropout(Layer):
         rng: np.random.Generator, draws a fresh mask on every training forward.
     """
 
-    hyperparameter_checks = {"p": number_check(lambda p: 0 <= p < 1, "dropout probability", " (expected 0 <= p < 1)")}
+    # p is checked on every assignment: a live slider changes it between steps.
+    hyperparameter_checks = {
+        "p": number_check(lambda p: 0 <= p < 1, "dropout probability", " (expected 0 <= p < 1)"),
+    }
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator) -> None:
         super().__init__()
-        self.p = p  # checked here and whenever it is reassigned
+        self.p = p
         self.rng = rng
 
     def __repr__(self) -> str:

@@ -33,7 +33,8 @@ from urllib.request import urlopen
 
 import numpy as np
 
-__all__ = ["MNIST_URL", "MNIST_FILES", "DOWNLOAD_TIMEOUT", "ChecksumError", "cache_root", "fetch_mnist", "read_idx"]
+__all__ = ["MNIST_URL", "MNIST_FILES", "DOWNLOAD_TIMEOUT", "ChecksumError", "cache_root", "fetch_mnist",
+           "read_idx"]
 
 # The mirror torchvision downloads from; the files are byte-identical to Yann LeCun's originals.
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -129,7 +130,9 @@ def _download(url: str, dest: Path, sha256: str, deadline: float, timeout: float
         tmp.unlink(missing_ok=True)
 
 
-def fetch_mnist(cache_dir: str | os.PathLike | None = None, *, timeout: float = DOWNLOAD_TIMEOUT) -> dict[str, Path]:
+def fetch_mnist(
+    cache_dir: str | os.PathLike | None = None, *, timeout: float = DOWNLOAD_TIMEOUT
+) -> dict[str, Path]:
     """Make sure every file in ``MNIST_FILES`` is cached and verified; return their paths.
 
     Args:
@@ -141,7 +144,8 @@ def fetch_mnist(cache_dir: str | os.PathLike | None = None, *, timeout: float = 
 
     Raises:
         ChecksumError: a cached or downloaded file has the wrong SHA-256 (it is deleted).
-        ConnectionError: a download failed or ran out of time; the message says where to put the files by hand.
+        ConnectionError: a download failed or ran out of time; the message says where to put
+            the files by hand.
     """
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not (0 < timeout < math.inf):
         raise ValueError(f"Invalid timeout: {timeout!r} (expected seconds > 0)")

@@ -122,7 +122,7 @@ class Sequential:
         return self
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters and buffers (``state_dict()``) to an ``.npz`` file (plain arrays, never pickle)."""
+        """Write ``state_dict()``, parameters and buffers, to an ``.npz`` file (plain arrays, never pickle)."""
         np.savez(path, **self.state_dict())
 
     def load(self, path: str | os.PathLike) -> None:

@@ -60,7 +60,8 @@ def _check_max_norm(value: float | None) -> float | None:
 def _check_betas(betas: tuple[float, float]) -> tuple[float, float]:
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise ValueError(f"Invalid betas value: {betas!r} (expected two numbers)")
-    beta1, beta2 = (number_check(_fraction, f"beta parameter at index {i}")(beta) for i, beta in enumerate(betas))
+    beta1, beta2 = (number_check(_fraction, f"beta parameter at index {i}")(beta)
+                    for i, beta in enumerate(betas))
     return beta1, beta2
 
 
