@@ -47,3 +47,12 @@ def test_the_explorer_draws_both_settings():
     assert explorer.controls["weight_scale"].static_values() == [0.001, 0.01, 0.1, 0.3, 1.0, 3.0]
     png, text = explorer.render(explorer.result(weight_scale=0.01, batch_norm=False), dpi=50)
     assert png.startswith(b"\x89PNG") and "without batch normalization" in text
+
+
+def test_at_a_tiny_scale_the_batch_variance_is_comparable_to_eps():
+    from dlbook.explorers.batchnorm import bn_input_variances
+
+    tiny, usual = bn_input_variances(0.001), bn_input_variances(0.1)
+    assert len(tiny) == len(HIDDEN)
+    assert all(1e-6 < v < 1e-4 for v in tiny)  # eps = 1e-5: x_hat's spread sqrt(v / (v + eps)) is well below 1
+    assert all(v > 1e-2 for v in usual)

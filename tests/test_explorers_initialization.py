@@ -47,3 +47,41 @@ def test_explorer_draws_and_reads_out():
     assert text.startswith("ReLU, weights std 0.5: std of the activations, layers 1 to 5:")
     assert "exactly 0" in text
     assert "Xavier (std 0.1)" in explorer.text(scale="Xavier", activation="tanh")
+
+
+def test_weight_gradient_norms_match_central_differences():
+    # The same draws as weight_gradient_norms (inputs, then each W), a tiny stack, checked numerically.
+    from dlbook import init
+    from dlbook.gradcheck import numerical_gradient
+
+    samples, units, layers, std = 3, 4, 3, 0.7
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((samples, units))
+    Ws = [init.normal((units, units), rng, std=std) for _ in range(layers)]
+    R = np.random.default_rng(1).standard_normal((samples, units)) / samples
+    for activation, f in initx.ACTIVATIONS.items():
+        def loss():
+            a = x
+            for W in Ws:
+                a = f(a @ W)
+            return float(np.sum(a * R))
+
+        expected = [np.linalg.norm(numerical_gradient(loss, W)) for W in Ws]
+        got = initx.weight_gradient_norms(activation, std, samples=samples, units=units, layers=layers)
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_the_sigmoid_stack_loses_its_gradient_with_small_weights_not_large_ones():
+    ratio = {scale: (lambda n: n[0] / n[-1])(initx.weight_gradient_norms("sigmoid", initx.weight_std(scale)))
+             for scale in ("std 1", "Xavier", "std 0.01")}
+    assert 0.5 < ratio["std 1"] < 2  # large weights make up for the saturated slopes
+    assert 1 / 1000 < ratio["Xavier"] < 1 / 50  # about 0.25 * 0.1 * sqrt(100) = 1/4 per layer
+    assert ratio["std 0.01"] < 1e-5  # 0.25 * 0.01 * 10 = 1/40 per layer
+
+
+def test_unit_spread_tells_per_unit_from_pooled():
+    acts = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])  # each unit constant, the two units differ
+    assert initx.unit_spread(acts) == (0.0, 0.5)
+    xavier = initx.layer_activations("sigmoid", initx.weight_std("Xavier"))[-1]
+    per_unit, pooled = initx.unit_spread(xavier)
+    assert pooled > 0.1 and per_unit < pooled / 100

@@ -32,7 +32,8 @@ from dlbook.optim import SGD
 from dlbook.train import accuracy, train
 from dlbook.widgets import LogSlider, Toggle, Explorer
 
-__all__ = ["batchnorm_explorer", "BatchNormRun", "BatchNormResult", "build", "train_once", "run", "readout"]
+__all__ = ["batchnorm_explorer", "BatchNormRun", "BatchNormResult", "build", "train_once", "run", "readout",
+           "bn_input_variances"]
 
 HIDDEN = (50, 50, 50, 50)
 N_TRAIN = 300
@@ -65,6 +66,29 @@ def activation_stds(model: Sequential, x: np.ndarray) -> list[float]:
         for name, value in buffers.items():
             layer.buffers[name][...] = value
     return stds
+
+
+def bn_input_variances(weight_scale: float, seed: int = 0) -> list[float]:
+    """The batch variance of each BatchNorm's input, averaged over its features, before training.
+
+    The network is the one `train_once(weight_scale, True, seed)` starts from, run on the 300
+    training digits in training mode (its running statistics are left as they were). Compare
+    the values with BatchNorm's eps = 1e-5: x_hat's spread is sqrt(var / (var + eps)), close to
+    1 only while the variance is much larger than eps.
+    """
+    x_train = _digits()[0]
+    model = build(weight_scale, True, rng=np.random.default_rng(seed))
+    saved = [{k: v.copy() for k, v in layer.buffers.items()} for layer in model.layers]
+    variances = []
+    x = x_train
+    for layer in model.layers:
+        if isinstance(layer, BatchNorm):
+            variances.append(float(x.var(axis=0).mean()))  # x: (N, D) -> one variance per feature
+        x = layer.forward(x, train=True)
+    for layer, buffers in zip(model.layers, saved):
+        for name, value in buffers.items():
+            layer.buffers[name][...] = value
+    return variances
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from dlbook.functional import relu, sigmoid, tanh
 from dlbook.widgets import Choice, Explorer, LogSlider
 
 __all__ = ["initialization_explorer", "layer_activations", "weight_std", "run", "spreads", "saturated",
-           "plot_histograms", "InitRun", "ACTIVATIONS", "SCALES", "SAMPLES", "UNITS", "LAYERS"]
+           "plot_histograms", "InitRun", "ACTIVATIONS", "SCALES", "SAMPLES", "UNITS", "LAYERS",
+           "weight_gradient_norms", "unit_spread"]
 
 SAMPLES, UNITS, LAYERS = 1000, 100, 5
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "ReLU": relu}
@@ -72,6 +73,50 @@ def layer_activations(activation: str, std: float, *, samples: int = SAMPLES, un
         a = f(a @ W)  # (N, units)
         out.append(a)
     return out
+
+
+def weight_gradient_norms(activation: str, std: float, *, samples: int = SAMPLES, units: int = UNITS,
+                          layers: int = LAYERS, seed: int = 0) -> list[float]:
+    """The size of dL/dW_k for each layer of the `layer_activations` stack (same inputs, same weights).
+
+    The loss is L = sum(a_L * R) / samples with R a fixed standard-normal array (seeded with
+    seed + 1): an arbitrary gradient arriving at the last layer, as a loss would send one. Going
+    back, each layer multiplies it by the activation's slope f'(z) and by W_k^T.
+
+    Returns:
+        `layers` numbers: the Frobenius norm of dL/dW_1, ..., dL/dW_L. Their ratios, not their
+        sizes, are the point: layer 1 / layer L near 1 means the gradient reaches the first layer.
+    """
+    f = ACTIVATIONS[activation]
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((samples, units))  # (N, units): drawn as in layer_activations
+    inputs, outputs, weights = [], [], []
+    for _ in range(layers):
+        W = init.normal((units, units), rng, std=std)
+        inputs.append(a)
+        a = f(a @ W)  # (N, units)
+        outputs.append(a)
+        weights.append(W)
+    dout = np.random.default_rng(seed + 1).standard_normal(a.shape) / samples  # dL/da_L
+    norms = []
+    for a_in, a_out, W in zip(reversed(inputs), reversed(outputs), reversed(weights)):
+        slope = {"sigmoid": a_out * (1 - a_out), "tanh": 1 - a_out**2, "ReLU": (a_out > 0) * 1.0}[activation]
+        dz = dout * slope  # dL/dz for z = a_in @ W
+        norms.append(float(np.linalg.norm(a_in.T @ dz)))  # dL/dW = a_in^T dz
+        dout = dz @ W.T  # dL/da_in
+    return norms[::-1]
+
+
+def unit_spread(acts: np.ndarray) -> tuple[float, float]:
+    """``(per-unit, pooled)`` spread of one layer's activations ``acts: (samples, units)``.
+
+    per-unit: each unit's standard deviation across the inputs, averaged over the units -- how
+    much one unit's output tells the inputs apart. pooled: the standard deviation of all the
+    numbers together, what a histogram of the layer shows. A layer can look spread out (pooled
+    large) while every unit is nearly constant (per-unit tiny): then the spread is *between*
+    units, and the layer no longer carries anything about the input.
+    """
+    return float(acts.std(axis=0).mean()), float(acts.std())
 
 
 @dataclass(frozen=True, eq=False)  # == on arrays has no single truth value
