@@ -69,7 +69,7 @@ _JS = """
   var img = root.querySelector(".dlbx-img");
   var readout = root.querySelector(".dlbx-readout");
   var timer = null;
-  function pick(el) { return el.type === "checkbox" ? (el.checked ? 1 : 0) : parseInt(el.value, 10); }
+  function pick(el) { return parseInt(el.type === "checkbox" ? (el.checked ? el.dataset.on : el.dataset.off) : el.value, 10); }
   function label(el, text) {
     var out = root.querySelector("output[for='" + el.id + "']");
     if (out) { out.textContent = text; }
@@ -139,8 +139,10 @@ def _control_html(uid: str, i: int, control: Any, values: list, index: int) -> s
     fixed = ' disabled title="Fixed on the website: run the notebook to change it"' if len(values) == 1 else ""
     if isinstance(control, Toggle):
         checked = " checked" if values[index] else ""
+        # Which precomputed value each state selects: a toggle fixed at True has only index 0.
+        on, off = (values.index(v) if v in values else index for v in (True, False))
         return (f'<div class="dlbx-control"><input type="checkbox" id="{cid}" data-dlbx-control'
-                f'{checked}{fixed}><label for="{cid}">{label}</label></div>')
+                f' data-on="{on}" data-off="{off}"{checked}{fixed}><label for="{cid}">{label}</label></div>')
     if isinstance(control, Choice):
         options = "".join(f'<option value="{j}"{" selected" if j == index else ""}>'
                           f"{html.escape(control.format(v))}</option>" for j, v in enumerate(values))

@@ -143,4 +143,4 @@ def gradient_flow_explorer() -> Explorer:
         controls, run, _Drawing(), readout=describe, title="Gradient flow through time",
         alt="Line plot on a logarithmic scale of the size of the gradient that reaches the input of each "
             "time step, from step 1 on the left to the last step, where the loss is, on the right.",
-        dpi=100, static_dpi=80)
+        dpi=100, static_dpi=100)

@@ -229,4 +229,4 @@ def memory_explorer(*, max_epochs: int = 8) -> TrainingExplorer:
         frames=list(range(0, max_epochs + 1, 2)), title="The memory task: recall a symbol after T steps",
         alt="Line chart of validation accuracy against training epoch on the memory task, with a dotted "
             "line at 25 percent for guessing.",
-        dpi=100, static_dpi=80)
+        dpi=100, static_dpi=90)

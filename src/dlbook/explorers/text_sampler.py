@@ -229,4 +229,4 @@ def text_explorer() -> Explorer:
         controls, run, _Drawing(), readout=describe, title="Sampling addition problems from a character LSTM",
         alt="Twelve lines of text sampled one character at a time from the character model, in three "
             "columns of four; a check mark follows each line that is a correct sum.",
-        dpi=100, static_dpi=80)
+        dpi=100, static_dpi=100)
