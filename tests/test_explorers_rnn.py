@@ -85,3 +85,22 @@ def test_text_training_lowers_the_validation_loss_and_learns_the_format():
     sampled = text.sample(run.snapshots[2], 100, temperature=0.5, rng=np.random.default_rng(0))
     lines, formed, _correct = text.score_lines(sampled)
     assert lines >= 5 and formed >= 0.8 * lines
+
+
+def test_memory_trainer_learning_rate_is_hot_and_a_changed_run_is_not_cached():
+    explorer = memory.memory_explorer(max_epochs=3)
+    assert explorer.hot == {"lr"}
+    state = explorer.advance(explorer.start(cell="LSTM", delay=5, lr=0.01, clip=True), 1)
+    adam = state.optimizer
+    state = explorer.adjust(state, lr=0.001)
+    assert state.optimizer is adam and adam.lr == 0.001 and adam.t  # Adam keeps its moments and step count
+    assert [c.label for c in state.changes] == ["lr 0.01 → 0.001"]
+    state = explorer.advance(state, 2)
+    assert state.epoch == 3 and state.optimizer.lr == 0.001
+    assert "Changed while training: lr 0.01 → 0.001 at epoch 1." in memory.readout(state)
+    plain = memory.train_memory("LSTM", 5, lr=0.001, epochs=3)  # a run at 0.001 from the start differs
+    assert plain.history["loss"] != state.history["loss"]
+    png, _ = explorer.render(state)
+    assert png.startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="Cannot change"):
+        explorer.adjust(state, delay=10)

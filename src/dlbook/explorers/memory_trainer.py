@@ -15,7 +15,9 @@ to forget. A plain RNN has no such gate to open.
 Accuracy is measured on a fixed validation set of 500 sequences after every
 epoch (25 batches); a separate test set is for the chapter's final numbers.
 Runs are seeded, so the same settings give the same curve: finished epochs are
-cached, and a chapter's figure and the explorer share them.
+cached, and a chapter's figure and the explorer share them. The learning rate is
+hot: changed while training runs, Adam goes on with its moments, and the change
+is marked on the curve (see `dlbook.hot`); such a run is never cached.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import numpy as np
 
 from dlbook import viz
 from dlbook.clipping import clip_grad_norm
+from dlbook.explorers.classifier_training import mark_changes
+from dlbook.hot import Change, changes_text
 from dlbook.layers import Linear
 from dlbook.losses import SoftmaxCrossEntropy
 from dlbook.optim import Adam
@@ -36,7 +40,7 @@ from dlbook.sequences import delayed_recall
 from dlbook.time_layers import Embedding
 from dlbook.widgets import Choice, LogSlider, Slider, Toggle, TrainingExplorer
 
-__all__ = ["memory_explorer", "MemoryModel", "MemoryState", "init", "step", "readout", "train_memory",
+__all__ = ["memory_explorer", "MemoryModel", "MemoryState", "init", "step", "adjust", "readout", "train_memory",
            "evaluation_sets", "CELLS"]
 
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
@@ -99,15 +103,20 @@ def evaluation_sets(delay: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np
 
 @dataclass
 class MemoryState:
-    """A run: its settings, model, optimizer and data stream, and the record after every epoch."""
+    """A run: its settings, model, optimizer and data stream, and the record after every epoch.
+
+    ``changes`` lists the learning-rate changes made while it trained (see `adjust`).
+    """
 
     settings: dict
     model: MemoryModel
     optimizer: Adam
     rng: np.random.Generator
+    seed: int = 0
     epoch: int = 0
     diverged_at: int | None = None
     history: dict = field(default_factory=lambda: {"epoch": [0], "val_acc": [], "loss": [], "grad_norm": []})
+    changes: list[Change] = field(default_factory=list)
 
 
 _cache: dict[tuple, MemoryState] = {}  # (cell, delay, lr, clip, seed, epoch) -> a copy of the state then
@@ -116,8 +125,8 @@ _cache: dict[tuple, MemoryState] = {}  # (cell, delay, lr, clip, seed, epoch) ->
 def init(cell: str, delay: int, lr: float, clip: bool, seed: int = 0) -> MemoryState:
     """A fresh, seeded run; the validation accuracy before training is recorded as epoch 0."""
     rng = np.random.default_rng(seed)
-    settings = {"cell": cell, "delay": int(delay), "lr": float(lr), "clip": bool(clip), "seed": seed}
-    state = MemoryState(settings, MemoryModel(cell, rng=rng), Adam(lr=lr), rng)
+    settings = {"cell": cell, "delay": int(delay), "lr": float(lr), "clip": bool(clip)}
+    state = MemoryState(settings, MemoryModel(cell, rng=rng), Adam(lr=lr), rng, seed)
     (x_val, y_val), _ = evaluation_sets(int(delay))
     state.history["val_acc"].append(state.model.accuracy(x_val, y_val))
     return state
@@ -148,18 +157,30 @@ def _train_epoch(state: MemoryState) -> None:
 
 def step(state: MemoryState, n: int) -> MemoryState:
     """Train `n` more epochs of 25 batches; epochs this seeded run has finished before come from the cache."""
-    key = tuple(state.settings.values())
+    key = (*state.settings.values(), state.seed)
+    cacheable = not state.changes  # a run whose learning rate changed is its own
     for _ in range(n):
-        cached = _cache.get((*key, state.epoch + 1))
+        cached = _cache.get((*key, state.epoch + 1)) if cacheable else None
         if cached is not None:
             state = copy.deepcopy(cached)
         else:
             _train_epoch(state)
             for layer in state.model.layers.values():
                 layer.cache = None  # the validation pass's activations: large, and no backward follows
-            _cache[(*key, state.epoch)] = copy.deepcopy(state)
+            if cacheable:
+                _cache[(*key, state.epoch)] = copy.deepcopy(state)
         if state.diverged_at is not None:
             break
+    return state
+
+
+def adjust(state: MemoryState, **changed: float) -> MemoryState:
+    """Apply a new learning rate to a running training, in place: Adam keeps its moments.
+
+    `TrainingExplorer.adjust` calls this, then records the change in ``state.changes``.
+    """
+    if "lr" in changed:
+        state.optimizer.lr = changed["lr"]
     return state
 
 
@@ -173,15 +194,16 @@ def readout(state: MemoryState) -> str:
     s, h = state.settings, state.history
     if state.diverged_at is not None:
         return f"{s['cell']}, delay {s['delay']}: diverged at epoch {state.diverged_at}."
-    return (f"{s['cell']}, delay {s['delay']}, epoch {state.epoch} ({state.epoch * BATCHES_PER_EPOCH} batches): "
+    text = (f"{s['cell']}, delay {s['delay']}, epoch {state.epoch} ({state.epoch * BATCHES_PER_EPOCH} batches): "
             f"validation accuracy {h['val_acc'][-1]:.0%} (guessing: 25%).")
+    return " ".join(filter(None, [text, changes_text(state.changes)]))
 
 
 class _Drawing:
     """Validation accuracy against the epoch, with the 25 % of guessing; one figure, reused."""
 
     def __init__(self, max_epochs: int) -> None:
-        self.max_epochs, self.fig = max_epochs, None
+        self.max_epochs, self.fig, self.marked = max_epochs, None, ()
 
     def _build(self) -> None:
         fig, ax = viz.new_figure(5.0, 2.6)
@@ -206,6 +228,7 @@ class _Drawing:
         acc = np.nan_to_num(np.asarray(h["val_acc"], dtype=float), nan=0.0)
         self.line.set_data(h["epoch"][: len(acc)], acc)
         self.line.set_color(viz.PALETTE["vermillion"] if s["cell"] == "RNN" else viz.PALETTE["blue"])
+        self.marked = mark_changes((self.ax,), self.marked, state.changes)
         clip = "clipped" if s["clip"] else "no clipping"
         self.ax.set_title(f"{s['cell']}, delay {s['delay']}, lr {s['lr']:g}, {clip}: "
                           f"{acc[-1]:.0%} at epoch {state.epoch}")
@@ -221,12 +244,12 @@ def memory_explorer(*, max_epochs: int = 8) -> TrainingExplorer:
     controls = {
         "cell": Choice("cell", tuple(CELLS), "RNN"),
         "delay": Slider("delay T", 5, 60, 5, default=25, static=(5, 25, 50)),
-        "lr": LogSlider("learning rate", 1e-3, 0.1, default=0.01, static=(0.01,)),
+        "lr": LogSlider("learning rate", 1e-3, 0.1, default=0.01, static=(0.01,), hot=True),
         "clip": Toggle("clip gradients (norm 1)", default=True, static=(True,)),
     }
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        frames=list(range(0, max_epochs + 1, 2)), title="The memory task: recall a symbol after T steps",
+        frames=list(range(0, max_epochs + 1, 2)), adjust=adjust, title="The memory task: recall a symbol after T steps",
         alt="Line chart of validation accuracy against training epoch on the memory task, with a dotted "
             "line at 25 percent for guessing.",
         dpi=100, static_dpi=90)
