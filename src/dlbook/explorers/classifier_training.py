@@ -14,9 +14,10 @@ the logic that is the same in several of them lives here, written once:
 * `adjust` (all four): a hot change of learning rate, momentum α, weight decay
   or dropout rate applied to a running training (see `dlbook.hot`), and
   `mark_changes`: the labelled vertical lines that show it on the curves.
-* `CurvesDrawing` (digits, CNN, overfitting): one reusable figure of loss and
-  accuracy curves, updated in place; each explorer subclasses it to lay it out
-  and title it.
+* `CurvesDrawing` (digits, CNN, overfitting, momentum): one reusable figure of
+  loss and accuracy curves, updated in place; each explorer subclasses it to lay
+  it out and title it (`LossAccuracyDrawing`: the layout of the digits and the
+  momentum explorers).
 * `mark_diverged` (all four figures): the "diverged at epoch k" label.
 
 The overfitting explorer and the playground measure and stop differently
@@ -43,7 +44,7 @@ from dlbook.optim import Optimizer
 from dlbook.train import train
 
 __all__ = ["train_one_epoch", "Split", "hold_out", "ClassifierRun", "record", "train_epochs", "adjust",
-           "CurvesDrawing", "mark_diverged", "mark_changes", "BLOWUP_LOSS"]
+           "CurvesDrawing", "LossAccuracyDrawing", "mark_diverged", "mark_changes", "BLOWUP_LOSS"]
 
 # A cross-entropy above this (guessing 10 classes scores ln 10 = 2.3) means the weights have blown up.
 BLOWUP_LOSS = 50.0
@@ -272,3 +273,21 @@ class CurvesDrawing(ABC):
         self.marked = mark_changes((self.ax_loss, self.ax_acc), self.marked, state.changes)
         self._titles(state)
         return self.fig
+
+
+class LossAccuracyDrawing(CurvesDrawing):
+    """Loss (left, logarithmic) and accuracy (right) on one reusable figure; a subclass writes the titles."""
+
+    acc_ylim = (0.5, 1.005)
+
+    def _build(self) -> None:
+        fig, (ax_loss, ax_acc) = viz.new_figure(6.4, 2.7, ncols=2)
+        empty = {label: ([], []) for label in self.sets}
+        self.loss = viz.plot_curves(ax_loss, empty, ylabel="loss", logy=True, ylim=(1e-3, 10.0), xmax=self.max_epochs)
+        self.acc = viz.plot_curves(ax_acc, empty, ylabel="accuracy", ylim=self.acc_ylim, xmax=self.max_epochs)
+        ax_acc.legend(loc="lower right")
+        ax_loss.set_title(" ")
+        ax_acc.set_title(" ")
+        viz.freeze_layout(fig)
+        viz.animate(*self.acc.values(), *self.loss.values(), ax_acc.title, ax_loss.title)
+        self.fig, self.ax_loss, self.ax_acc = fig, ax_loss, ax_acc

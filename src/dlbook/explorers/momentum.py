@@ -21,9 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from dlbook import viz
 from dlbook.data import load_digits
-from dlbook.explorers.classifier_training import ClassifierRun, CurvesDrawing, Split, adjust, hold_out, record, \
+from dlbook.explorers.classifier_training import ClassifierRun, LossAccuracyDrawing, Split, adjust, hold_out, record, \
     train_epochs
 from dlbook.hot import Scenario, diverged_after
 from dlbook.init import he
@@ -97,22 +96,8 @@ def readout(state: MomentumState) -> str:
             f"{h['val_loss'][-1]:.3f}, validation accuracy {h['val_acc'][-1]:.1%}.")
 
 
-class _Drawing(CurvesDrawing):
-    """Loss (left) and accuracy (right) on one reusable figure."""
-
-    def _build(self) -> None:
-        fig, (ax_loss, ax_acc) = viz.new_figure(6.4, 2.7, ncols=2)
-        empty = ([], [])
-        self.loss = viz.plot_curves(ax_loss, {"train": empty, "validation": empty}, ylabel="loss",
-                                    logy=True, ylim=(1e-3, 10.0), xmax=self.max_epochs)
-        self.acc = viz.plot_curves(ax_acc, {"train": empty, "validation": empty}, ylabel="accuracy",
-                                   ylim=(0.5, 1.005), xmax=self.max_epochs)
-        ax_acc.legend(loc="lower right")
-        ax_loss.set_title(" ")
-        ax_acc.set_title(" ")
-        viz.freeze_layout(fig)
-        viz.animate(*self.acc.values(), *self.loss.values(), ax_acc.title, ax_loss.title)
-        self.fig, self.ax_loss, self.ax_acc = fig, ax_loss, ax_acc
+class _Drawing(LossAccuracyDrawing):
+    """Loss (left) and accuracy (right); the titles say the settings and the epoch."""
 
     def _titles(self, state: MomentumState) -> None:
         s, h = state.settings, state.history
