@@ -27,6 +27,29 @@ __all__ = ["check_rnn_step_backward", "check_lstm_cell_forward", "check_clip_gra
 _RNN_NAMES = ("dx", "dh_prev", "dW_x", "dW_h", "db")
 
 
+def _check_arrays(got, names: tuple[str, ...], expected, mistakes) -> None:
+    """The reader's tuple of arrays against `expected`: shapes, then a usual mistake it matches, else the first
+    difference. `mistakes` lists ``(message, arrays that mistake gives)``."""
+    count = {2: "two", 5: "five"}.get(len(names), str(len(names)))
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        raise Mismatch(f"return {count} arrays: ({', '.join(names)})")
+    got = [as_numbers(g, name) for g, name in zip(got, names)]
+    for name, g, e in zip(names, got, expected):
+        if g.shape != e.shape:
+            raise Mismatch(f"{name} should have shape {e.shape}, got {g.shape}")
+
+    def close(arrays, others) -> bool:
+        return all(np.allclose(a, b, rtol=1e-6, atol=1e-9) for a, b in zip(arrays, others))
+
+    if close(got, expected):
+        return
+    for message, wrong in mistakes:
+        if close(got, wrong):
+            raise Mismatch(message)
+    for name, g, e in zip(names, got, expected):
+        expect_close(g, e, what=name)
+
+
 def _rnn_step_reference(dh, x, h_prev, W_x, W_h, b):
     """dlbook's RNN on a sequence of one step from h_prev: (h, dx, dh_prev, dW_x, dW_h, db)."""
     N, D = x.shape
@@ -62,19 +85,7 @@ def check_rnn_step_backward(fn: Callable) -> CheckResult:
         dh = rng.standard_normal((N, H))
         h, expected = _rnn_step_reference(dh, x, h_prev, W_x, W_h, b)
         got = call_on_copies(fn, dh, x, h_prev, h, W_x, W_h, names=("dh", "x", "h_prev", "h", "W_x", "W_h"))
-        if not isinstance(got, (tuple, list)) or len(got) != 5:
-            raise Mismatch("return five arrays: (dx, dh_prev, dW_x, dW_h, db)")
-        got = [as_numbers(g, name) for g, name in zip(got, _RNN_NAMES)]
-        for name, g, e in zip(_RNN_NAMES, got, expected):
-            if g.shape != e.shape:
-                raise Mismatch(f"{name} should have shape {e.shape}, got {g.shape}")
-        if all(np.allclose(g, e, rtol=1e-6, atol=1e-9) for g, e in zip(got, expected)):
-            return
-        for message, wrong in _rnn_step_mistakes(dh, x, h_prev, h, W_x, W_h):
-            if all(np.allclose(g, w, rtol=1e-6, atol=1e-9) for g, w in zip(got, wrong)):
-                raise Mismatch(message)
-        for name, g, e in zip(_RNN_NAMES, got, expected):
-            expect_close(g, e, what=name)
+        _check_arrays(got, _RNN_NAMES, expected, _rnn_step_mistakes(dh, x, h_prev, h, W_x, W_h))
 
     return run_checks("rnn_step_backward", {
         "N=3, D=4, H=5": lambda: attempt(3, 4, 5),
@@ -118,19 +129,7 @@ def check_lstm_cell_forward(fn: Callable) -> CheckResult:
         h = layer.forward(x[:, None, :], h0=h_prev, c0=c_prev)[:, 0]
         expected = (h, layer.c_n)
         got = call_on_copies(fn, x, h_prev, c_prev, W_x, W_h, b, names=("x", "h_prev", "c_prev", "W_x", "W_h", "b"))
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise Mismatch("return two arrays: (h, c)")
-        got = [as_numbers(g, name) for g, name in zip(got, ("h", "c"))]
-        for name, g, e in zip(("h", "c"), got, expected):
-            if g.shape != e.shape:
-                raise Mismatch(f"{name} should have shape {e.shape}, got {g.shape}")
-        if all(np.allclose(g, e, rtol=1e-6, atol=1e-9) for g, e in zip(got, expected)):
-            return
-        for message, wrong in _lstm_mistakes(x, h_prev, c_prev, W_x, W_h, b):
-            if all(np.allclose(g, w, rtol=1e-6, atol=1e-9) for g, w in zip(got, wrong)):
-                raise Mismatch(message)
-        expect_close(got[1], expected[1], what="c")
-        expect_close(got[0], expected[0], what="h")
+        _check_arrays(got, ("h", "c"), expected, _lstm_mistakes(x, h_prev, c_prev, W_x, W_h, b))
 
     return run_checks("lstm_cell_forward", {
         "N=2, D=3, H=4": lambda: attempt(2, 3, 4),
