@@ -29,7 +29,7 @@ def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_p
 
     # 2. Optimizers training on the digits: the optimizer and α change the curves (scenarios: test_hot_scenarios).
     trainer = blocks.nth(1)
-    assert readout(trainer).startswith("Epoch 50: training loss")
+    assert readout(trainer).startswith("Epoch 30: training loss")
     before = image(trainer)
     trainer.get_by_label("momentum α").focus()
     page.keyboard.press("Home")  # α = 0.5

@@ -128,7 +128,7 @@ def momentum_explorer(*, max_epochs: int = 50) -> TrainingExplorer:
         f"α 0.5, raised to 0.95 at epoch {at}": Scenario({"optimizer": "Momentum", "lr": 0.001, "momentum": 0.5},
                                                          {at: {"momentum": 0.95}}),
     }
-    frames = [0, 2, 5, 10, 20, 35, 50]
+    frames = [0, 2, 5, 10, 20, 30]  # the website's epochs: up to 30 keeps the chapter's build short
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
         epochs_per_frame=1, frames=[f for f in frames if f <= max_epochs], adjust=adjust, scenarios=scenarios,
