@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlbook.exercises.gradient_descent import (
-    check_largest_stable_lr,
+    check_fastest_lr,
     check_numerical_gradient,
     check_sgd_epoch,
     reference_sgd_epoch,
@@ -156,21 +156,30 @@ def test_the_fixed_problem_is_fixed_and_one_full_batch_epoch_is_one_gradient_ste
                                rtol=1e-7)
 
 
-# ------------------------------------------------------- largest stable lr --
+# ------------------------------------------------------------- fastest lr --
 
 @pytest.mark.parametrize("fn, passed, message", [
-    (lambda a: 1 / a, True, "PASSED"),
-    (lambda a: 2 / a, False, "too large"),
-    (lambda a: 0.5 / a, False, "too small"),
-    (lambda a: 1.0, False, "a = 4: 1 is too large"),
-    (lambda a: -1 / a, False, "positive learning rate"),
-    (lambda a: None, False, "should be numbers, got None"),
-    (lambda a: 1 / a + 0j, False, "should be real numbers, got complex"),
+    (lambda a, c: 1 / (a + c), True, "PASSED"),
+    (lambda a, c: 2 / (a + c), False, "does not converge"),
+    (lambda a, c: 1 / (2 * max(a, c)), False, "converges, but not fastest"),   # y in one step, x crawls
+    (lambda a, c: 1 / max(a, c), False, "does not converge"),                  # the largest stable one
+    (lambda a, c: 1 / (a + c) if a <= c else 1 / (2 * a), False, "a = 4, c = 1: η = 0.125 converges"),
+    (lambda a, c: -1 / (a + c), False, "positive learning rate"),
+    (lambda a, c: None, False, "should be numbers, got None"),
+    (lambda a, c: 1 / (a + c) + 0j, False, "should be real numbers, got complex"),
 ])
-def test_largest_stable_lr(fn, passed, message):
-    result = check_largest_stable_lr(fn)
+def test_fastest_lr(fn, passed, message):
+    result = check_fastest_lr(fn)
     assert result.passed is passed
     assert message in str(result), str(result)
+
+
+def test_fastest_lr_is_fastest_by_descent():
+    # The reference answer, run: 1 / (a + c) ends nearer the minimum than any η near it.
+    from dlbook.exercises.gradient_descent import _descend
+    for a, c in ((0.05, 1.0), (1.0, 4.0)):
+        best = _descend(a, c, 1 / (a + c))
+        assert all(_descend(a, c, k / (a + c)) > best for k in (0.9, 0.97, 1.03, 1.1))
 
 
 def test_a_batch_whose_rows_come_in_another_order_is_still_right():

@@ -64,9 +64,9 @@ def test_logistic_run_uses_the_batches_train_uses():
 
 def test_logistic_data_is_the_gaussians_set_and_runs_are_deterministic():
     x, y = gaussians(400, noise=0.3, rng=np.random.default_rng(0))
-    x_train, y_train, x_test, y_test = logistic_batch.toy_problem()
-    np.testing.assert_array_equal(np.concatenate([x_train, x_test]), x)
-    assert y_train.shape == (200, 1) and y_test.shape == (200, 1)
+    x_train, y_train, x_val, y_val = logistic_batch.toy_problem()
+    np.testing.assert_array_equal(np.concatenate([x_train, x_val]), x[:300])  # the last 100: the chapter's test set
+    assert y_train.shape == (200, 1) and y_val.shape == (100, 1)
     a, b = logistic_batch.run(1, 0.1, 2), logistic_batch.run(1, 0.1, 2)
     np.testing.assert_array_equal(a.update_loss, b.update_loss)
     assert "1 update per epoch" in logistic_batch.readout(logistic_batch.run(200, 0.1, 2))
