@@ -29,6 +29,7 @@ from reader_answers import (  # the chapter's gates by their notebook names: che
 )
 from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
+from dlbook.exercises import attention as att
 from dlbook.exercises import batchnorm as bn2d, optimizer_variants as optv
 
 pytestmark = pytest.mark.filterwarnings("error")  # a checker lets no warning through (ComplexWarning, ...)
@@ -194,6 +195,13 @@ def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True,
         dout.sum(axis=(0, 2, 3))
 
 
+def warmup_cosine(epoch, lr0, warmup, T, *, from_zero=False, restart=True, over=None):
+    if epoch < warmup:
+        return lr0 * (epoch + (0 if from_zero else 1)) / warmup
+    e = epoch - warmup if restart else epoch
+    return lr0 * (1 + np.cos(np.pi * e / (over or T - warmup))) / 2
+
+
 # ------------------------------------------------------------------- chapter 6 --
 
 def dropout_forward(x, p, rng, *, scale=None, keep_probability=None, source=None):
@@ -330,6 +338,40 @@ def generator_loss(u, *, minimax=False, sign=1.0, per_count=None):
     return sign * -np.mean(log_sigmoid(u)), sign * (s - 1) / M
 
 
+# ------------------------------------------------------ attention and Transformers --
+
+def masked_attention(q, k, v, mask, *, slip=None):
+    d = q.shape[-1]
+    S = q @ np.swapaxes(k, -1, -2) / {"no scale": 1.0, "d": d}.get(slip, np.sqrt(d))
+    if slip == "multiply":
+        S = S * mask
+    elif slip != "no mask":
+        S = np.where(mask, S, -np.inf)
+    e = np.exp(S - S.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True) @ v
+
+
+def layernorm_backward(dout, x, gamma, eps, *, slip=None):
+    axis = 0 if slip == "batch" else 1
+    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
+    inv = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv
+    g = dout if slip == "no gamma" else dout * gamma
+    if slip == "no paths":
+        dx = g * inv
+    else:
+        dx = inv * (g - g.mean(axis=axis, keepdims=True) - x_hat * (g * x_hat).mean(axis=axis, keepdims=True))
+    x_hat1 = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    return dx, (dout * x_hat1).sum(axis=0), dout.sum(axis=0)
+
+
+def block_param_count(D, h, F, *, slip=None):
+    attn = (4 * D * D + 4 * D) * (h if slip == "per head" else 1)
+    norms = 0 if slip == "no norms" else 4 * D
+    biases = slip != "no biases"
+    return attn - (0 if biases else 4 * D) + 2 * D * F + (F + D if biases else 0) + norms
+
+
 # ------------------------------------------------------------------- the table --
 
 REFERENCE = {
@@ -351,6 +393,7 @@ REFERENCE = {
     opt.check_adam_step: (adam_step,),
     optv.check_nesterov_lookahead_step: (nesterov_step,),
     optv.check_adamw_step: (adamw_step,),
+    optv.check_warmup_cosine: (warmup_cosine,),
     bn2d.check_batchnorm2d_backward: (batchnorm2d_backward,),
     reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
     reg.check_l2_gradient: (lambda W, lam: lam * W,),
@@ -362,6 +405,9 @@ REFERENCE = {
     rnn.check_clip_grad_norm: (clip_grad_norm,),
     gen.check_discriminator_loss: (discriminator_loss,),
     gen.check_generator_loss: (generator_loss,),
+    att.check_masked_attention: (masked_attention,),
+    att.check_layernorm_backward: (layernorm_backward,),
+    att.check_block_param_count: (block_param_count,),
 }
 
 WRONG = [
@@ -529,6 +575,17 @@ WRONG = [
     Wrong(optv.check_adamw_step, (lambda weight_decay, **a: adam_step(**a),), ("the decay is missing",), "no decay"),
     Wrong(optv.check_adamw_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adamw_step(**a)),), ("complex",),
           "complex output"),
+    Wrong(optv.check_warmup_cosine, (lambda *a: warmup_cosine(*a, from_zero=True),), ("epoch 0 would not learn",),
+          "warm-up from 0"),
+    Wrong(optv.check_warmup_cosine, (lambda *a: warmup_cosine(*a, restart=False),), ("start after the warm-up",),
+          "cosine not restarted"),
+    Wrong(optv.check_warmup_cosine, (lambda e, lr0, w, T: warmup_cosine(e, lr0, w, T, over=T),),
+          ("not over T",), "cosine over all T epochs"),
+    Wrong(optv.check_warmup_cosine, (lambda e, lr0, w, T: lr0 * (1 + np.cos(np.pi * e / T)) / 2,),
+          ("expected",), "no warm-up at all"),
+    Wrong(optv.check_warmup_cosine, (lambda e, lr0, w, T: np.full(3, warmup_cosine(e, lr0, w, T)),),
+          ("one number for one epoch",), "an array"),
+    Wrong(optv.check_warmup_cosine, (lambda *a: complex(warmup_cosine(*a)),), ("complex",), "complex output"),
     Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, axes=(0,)),),
           ("not over N alone",), "statistics over N only"),
     Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, mean_path=False),),
@@ -623,6 +680,30 @@ WRONG = [
           "a sum, not a mean"),
     Wrong(gen.check_generator_loss, (lambda u: (generator_loss(u)[0], generator_loss(u)[1] + 0j),), ("complex",),
           "complex output"),
+    # attention and Transformers
+    Wrong(att.check_masked_attention, (lambda *a: masked_attention(*a, slip="no scale"),), ("sqrt(d)",),
+          "scores not scaled"),
+    Wrong(att.check_masked_attention, (lambda *a: masked_attention(*a, slip="d"),), ("not by d",), "divided by d"),
+    Wrong(att.check_masked_attention, (lambda *a: masked_attention(*a, slip="no mask"),), ("mask was not applied",),
+          "mask ignored"),
+    Wrong(att.check_masked_attention, (lambda *a: masked_attention(*a, slip="multiply"),), ("-inf",),
+          "masked scores multiplied by 0"),
+    Wrong(att.check_masked_attention, (lambda *a: masked_attention(*a) + 0j,), ("complex",), "complex output"),
+    Wrong(att.check_layernorm_backward, (lambda *a: layernorm_backward(*a, slip="no paths"),),
+          ("mean and variance",), "dx through x_hat only"),
+    Wrong(att.check_layernorm_backward, (lambda *a: layernorm_backward(*a, slip="batch"),), ("BatchNorm",),
+          "statistics over the batch"),
+    Wrong(att.check_layernorm_backward, (lambda *a: layernorm_backward(*a, slip="no gamma"),), ("gamma was left out",),
+          "gamma forgotten in dx"),
+    Wrong(att.check_layernorm_backward, (lambda *a: tuple(g + 0j for g in layernorm_backward(*a)),), ("complex",),
+          "complex output"),
+    Wrong(att.check_block_param_count, (lambda *a: block_param_count(*a, slip="no norms"),), ("LayerNorms",),
+          "layer norms forgotten"),
+    Wrong(att.check_block_param_count, (lambda *a: block_param_count(*a, slip="per head"),), ("share",),
+          "attention weights counted per head"),
+    Wrong(att.check_block_param_count, (lambda *a: block_param_count(*a, slip="no biases"),), ("bias",),
+          "biases forgotten"),
+    Wrong(att.check_block_param_count, (lambda *a: complex(block_param_count(*a)),), ("complex",), "complex output"),
 ]
 
 

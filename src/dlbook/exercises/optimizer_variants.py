@@ -1,7 +1,8 @@
-"""Checkers for chapter 5, Optimizers: two steps the chapter has not taken.
+"""Checkers for steps the optimizer and regularization chapters have not taken.
 
 Nesterov in its look-ahead form (the gradient taken where the velocity is carrying w; the
-chapter implements the reparameterized form) and AdamW (Adam with decoupled weight decay)::
+chapter implements the reparameterized form), a learning-rate warm-up before the cosine
+(chapter 5), and AdamW, Adam with decoupled weight decay (chapter 6)::
 
     def nesterov_step(w, v, grad_fn, lr, alpha):
         ...                          # grad_fn(point) is the gradient at point
@@ -11,20 +12,27 @@ chapter implements the reparameterized form) and AdamW (Adam with decoupled weig
         ...
         return w_new, m_new, v_new
 
-Both are compared with numbers worked out by hand and then with `dlbook.optim` over a few steps.
+    def warmup_cosine(epoch, lr0, warmup, T):
+        ...                          # the learning rate of one epoch
+        return lr
+
+Each is compared with numbers worked out by hand, then with `dlbook` (`optim.Nesterov`,
+`optim.AdamW`, `schedules.CosineAnnealingLR`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from dlbook.exercises import CheckResult, Mismatch, as_numbers, expect_close, run_checks
 from dlbook.exercises.optimizers import _adam, _call, _compare
-from dlbook.optim import AdamW, Nesterov
+from dlbook.optim import SGD, AdamW, Nesterov
+from dlbook.schedules import CosineAnnealingLR
 
-__all__ = ["check_nesterov_lookahead_step", "check_adamw_step"]
+__all__ = ["check_nesterov_lookahead_step", "check_adamw_step", "check_warmup_cosine"]
 
 
 # ------------------------------------------------------- Nesterov, look-ahead --
@@ -165,4 +173,75 @@ def check_adamw_step(fn: Callable) -> CheckResult:
             lambda: case([0.9], [0.05], [0.00025], [0.5], 2, 0.1, 0.2),
         "weight_decay 0 is Adam": lambda: case([1.0, -1.0], [0.1, 0.0], [0.01, 0.0], [0.3, 2.0], 3, 0.05, 0.0),
         "3 steps against dlbook's AdamW": matches_dlbook,
+    })
+
+
+# --------------------------------------------------------- warm-up + cosine --
+
+def _warmup_cosine(epoch: int, lr0: float, warmup: int, T: int, *, start_at_zero: bool = False,
+                   restart: bool = True, span_all: bool = False) -> float:
+    """The schedule, or a wrong version of it (warm-up from 0, cosine not restarted, over all T epochs)."""
+    if epoch < warmup:
+        return lr0 * (epoch if start_at_zero else epoch + 1) / warmup
+    e = epoch - warmup if restart else epoch
+    length = T if span_all else T - warmup
+    return lr0 * (1 + math.cos(math.pi * e / length)) / 2
+
+
+def check_warmup_cosine(fn: Callable) -> CheckResult:
+    """Check ``warmup_cosine(epoch, lr0, warmup, T) -> lr`` for every epoch 0 <= epoch < T::
+
+        epoch < warmup:   lr0 * (epoch + 1) / warmup                      (linear: lr0 at epoch warmup - 1)
+        epoch >= warmup:  lr0 * (1 + cos(pi * (epoch - warmup) / (T - warmup))) / 2
+
+    The cosine part is the chapter's `CosineAnnealingLR` started after the warm-up; with
+    ``warmup = 0`` the two must agree. A number per epoch, as a Python or NumPy float.
+    """
+    def call(epoch, lr0, warmup, T) -> float:
+        got = as_numbers(fn(epoch, lr0, warmup, T), f"the rate at epoch {epoch}")
+        if got.shape != ():
+            raise Mismatch(f"should return one number for one epoch, got shape {got.shape}")
+        return float(got)
+
+    def schedule(lr0, warmup, T):
+        got = np.array([call(e, lr0, warmup, T) for e in range(T)])
+        expected = np.array([_warmup_cosine(e, lr0, warmup, T) for e in range(T)])
+        if np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            return
+        mistakes = [
+            ("the warm-up starts at 0: epoch 0 would not learn at all; use (epoch + 1) / warmup",
+             dict(start_at_zero=True)),
+            ("the cosine should start after the warm-up: use epoch - warmup in it, so it begins at lr0",
+             dict(restart=False)),
+            ("the cosine should fall over the T - warmup epochs that are left, not over T",
+             dict(span_all=True)),
+        ]
+        for hint, how in mistakes:
+            wrong = np.array([_warmup_cosine(e, lr0, warmup, T, **how) for e in range(T)])
+            if not np.allclose(wrong, expected) and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
+                raise Mismatch(f"with lr0 {lr0:g}, warmup {warmup}, T {T}: {hint}")
+        first = int(np.flatnonzero(~np.isclose(got, expected, rtol=1e-9, atol=1e-12))[0])
+        phase = "warm-up" if first < warmup else "cosine"
+        raise Mismatch(f"with lr0 {lr0:g}, warmup {warmup}, T {T}: at epoch {first} ({phase}) expected "
+                       f"{expected[first]:.6g}, got {got[first]:.6g}")
+
+    def hand_values():
+        # lr0 0.1, warmup 4, T 8: 0.025, 0.05, 0.075, 0.1, then the cosine over 4 epochs:
+        # 0.1 * (1 + cos(pi * k / 4)) / 2 for k = 0..3 = 0.1, 0.0853553, 0.05, 0.0146447
+        expected = [0.025, 0.05, 0.075, 0.1, 0.1, 0.08535533905932738, 0.05, 0.014644660940672627]
+        got = [call(e, 0.1, 4, 8) for e in range(8)]
+        expect_close(np.array(got), np.array(expected), what="the rates for lr0 0.1, warmup 4, T 8",
+                     rtol=1e-9, atol=1e-12)
+
+    def no_warmup_is_cosine():
+        cosine = CosineAnnealingLR(SGD(lr=0.05), T_max=30)
+        got = np.array([call(e, 0.05, 0, 30) for e in range(30)])
+        expect_close(got, np.array([cosine.lr_at(e) for e in range(30)]),
+                     what="warmup 0 against dlbook's CosineAnnealingLR(T_max=30)", rtol=1e-9, atol=1e-12)
+
+    return run_checks("warmup_cosine", {
+        "lr0 0.1, warmup 4, T 8 (worked out by hand)": hand_values,
+        "lr0 0.3, warmup 5, T 30": lambda: schedule(0.3, 5, 30),
+        "lr0 1, warmup 1, T 3": lambda: schedule(1.0, 1, 3),
+        "warmup 0 is the chapter's cosine": no_warmup_is_cosine,
     })
