@@ -100,20 +100,21 @@ class TextRun:
     train_loss: list[float]
 
 
+_runs: dict[tuple, TextRun] = {}  # seeded runs, computed once per process: the chapter and the explorer share them
+
+
 def train_text(epochs: int = EPOCHS, *, lr: float = 0.01, max_norm: float = 1.0, seed: int = 0) -> TextRun:
     """Train with truncated BPTT (chunks of 25, state carried), Adam and clipping; a snapshot per epoch."""
-    return _train_text(int(epochs), float(lr), float(max_norm), int(seed))
-
-
-@lru_cache(maxsize=2)
-def _train_text(epochs: int, lr: float, max_norm: float, seed: int) -> TextRun:
+    key = (int(epochs), float(lr), float(max_norm), int(seed))
+    if key in _runs:
+        return _runs[key]
     train, val, _test = texts()
     rng = np.random.default_rng(seed)
     model, optimizer, loss_fn = CharModel(rng=rng), Adam(lr=lr), TimeSoftmaxCrossEntropy()
-    ids = streams(train)
+    ids = streams(train)  # (32, L): 32 streams read side by side
     run = TextRun([copy.deepcopy(model)], [mean_loss(model, val)], [float("nan")])
-    for _ in range(epochs):
-        state, losses = None, []
+    for _ in range(int(epochs)):
+        state, losses = None, []  # each epoch starts the streams from a zero state
         for start in range(0, ids.shape[1] - 1, CHUNK):
             chunk = ids[:, start : start + CHUNK + 1]  # inputs and, shifted by one, targets
             losses.append(loss_fn.forward(model.forward(chunk[:, :-1], state), chunk[:, 1:]))
@@ -122,10 +123,11 @@ def _train_text(epochs: int, lr: float, max_norm: float, seed: int) -> TextRun:
             clip_grad_norm(model.grads(), max_norm)
             optimizer.step(model.params(), model.grads())
         for layer in model.layers.values():
-            layer.cache = None
+            layer.cache = None  # no backward follows: the snapshot need not carry activations
         run.snapshots.append(copy.deepcopy(model))
         run.val_loss.append(mean_loss(model, val))
         run.train_loss.append(float(np.mean(losses)))
+    _runs[key] = run
     return run
 
 
