@@ -119,7 +119,7 @@ def scaling_explorer() -> Explorer:
         An `Explorer`; call ``.show()`` in a notebook.
     """
     controls = {
-        "d": Choice("dimension d", DIMS, 256, static=(4, 64, 1024)),
+        "d": Choice("dimension d", DIMS, 256, static=(4, 64, 256, 1024)),
         "scaled": Toggle("divide by √d", default=False),
         "temperature": LogSlider("temperature τ", 0.2, 5.0, default=1.0, static=(0.5, 1.0, 2.0)),
         "masked": Toggle("causal mask", default=False),
