@@ -165,14 +165,7 @@ def lstm_floor(repeats: int = 5) -> dict:
             dA[t * N : (t + 1) * N] @ W_hT  # backward, one step
         x.T @ dA, hs.T @ dA  # dW_x, dW_h
 
-    walls, cpus = [], []
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(LSTM_PASSES):
-            one_pass()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return {"floor_wall": statistics.median(walls), "floor_cpu": statistics.median(cpus)}
+    return median_times(one_pass, LSTM_PASSES, repeats)
 
 
 # Transformer block ---------------------------------------------------------
@@ -219,10 +212,15 @@ def transformer_floor(repeats: int = 5) -> dict:
         x.T @ r_qkv, r_qkv @ W_qkv.T  # dW_qkv, dx
 
     r_qkv = r(N * T, 3 * D)
+    return median_times(one_pass, TRANSFORMER_PASSES, repeats)
+
+
+def median_times(one_pass, passes: int, repeats: int) -> dict:
+    """Medians over `repeats` of the wall and CPU seconds that `passes` calls of one_pass() take."""
     walls, cpus = [], []
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(TRANSFORMER_PASSES):
+        for _ in range(passes):
             one_pass()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)

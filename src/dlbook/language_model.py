@@ -17,13 +17,26 @@ from dlbook.rnn import LSTM
 from dlbook.time_layers import Embedding, TimeLinear
 from dlbook.transformer import LayerNorm, PositionalEncoding, TransformerBlock
 
-__all__ = ["TransformerLM", "LSTMLM"]
+__all__ = ["TransformerLM", "LSTMLM", "NamedLayers"]
 
 
-class _LanguageModel:
-    """What both share: named layers applied in order, params/grads, greedy generation."""
+class NamedLayers:
+    """A model made of named layers (``self.layers``): flat params/grads named "<layer>.<name>", as Sequential's."""
 
     layers: dict
+
+    def params(self) -> dict[str, np.ndarray]:
+        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.params.items()}
+
+    def grads(self) -> dict[str, np.ndarray]:
+        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.grads.items()}
+
+    def num_params(self) -> int:
+        return sum(p.size for p in self.params().values())
+
+
+class _LanguageModel(NamedLayers):
+    """What both share: named layers applied in order, greedy generation."""
 
     def forward(self, ids: np.ndarray, *, train: bool = False) -> np.ndarray:
         x = ids
@@ -35,15 +48,6 @@ class _LanguageModel:
         d = dscores
         for name, layer in reversed(self.layers.items()):
             d = layer.backward(d) if name != "embed" else layer.backward(d, input_grad=False)
-
-    def params(self) -> dict[str, np.ndarray]:
-        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.params.items()}
-
-    def grads(self) -> dict[str, np.ndarray]:
-        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.grads.items()}
-
-    def num_params(self) -> int:
-        return sum(p.size for p in self.params().values())
 
     def generate(self, prompts: np.ndarray, length: int) -> np.ndarray:
         """Greedy continuation: append the most likely next id `length` times. prompts: (N, P) -> (N, P + length)."""

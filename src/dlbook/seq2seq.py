@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from dlbook.attention import attention_backward, scaled_dot_product_attention
+from dlbook.language_model import NamedLayers
 from dlbook.rnn import LSTM
 from dlbook.time_layers import Embedding, TimeLinear
 
 __all__ = ["Seq2Seq"]
 
 
-class Seq2Seq:
+class Seq2Seq(NamedLayers):
     """LSTM encoder–decoder, trained with teacher forcing, decoded greedily.
 
     Args:
@@ -54,15 +55,6 @@ class Seq2Seq:
         L = self.layers
         return (f"Seq2Seq({L['src_embed']!r}, {L['encoder']!r}, {L['decoder']!r}, "
                 f"attention={self.attention})")
-
-    def params(self) -> dict[str, np.ndarray]:
-        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.params.items()}
-
-    def grads(self) -> dict[str, np.ndarray]:
-        return {f"{n}.{k}": a for n, layer in self.layers.items() for k, a in layer.grads.items()}
-
-    def num_params(self) -> int:
-        return sum(p.size for p in self.params().values())
 
     def _mask(self, src: np.ndarray) -> np.ndarray | None:
         """(N, 1, S): True where the source is not padding."""
