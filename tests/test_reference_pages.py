@@ -14,15 +14,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
-# Every notebook page of the book, in reading order.
-PAGES = [
-    "getting-started", "explorers",
+# The chapters in reading order, numbered as the table of contents numbers them
+# (Part II continues the numbering of Part I).
+CHAPTERS = [
     "perceptrons", "loss-functions", "gradient-descent", "backpropagation",
     "optimizers", "regularization", "cnn",
+    "rnn",
 ]
+# Every notebook page the reference pages cover, in reading order.
+PAGES = ["getting-started", "explorers", *CHAPTERS]
 TITLES = {
     "getting-started": "Getting started", "explorers": "Explorers",
-    **{page: f"Chapter {n}" for n, page in enumerate(PAGES[2:], start=1)},
+    **{page: f"Chapter {n}" for n, page in enumerate(CHAPTERS, start=1)},
 }
 
 
