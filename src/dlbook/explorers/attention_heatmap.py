@@ -173,4 +173,4 @@ def heatmap_explorer() -> Explorer:
                     title="Attention heatmap: where each output character looks",
                     alt="Heatmap of attention weights, one row per character of the ISO date written, one column "
                         "per character of the date as read; darker cells carry more weight.",
-                    dpi=100, static_dpi=72)
+                    dpi=100, static_dpi=90)

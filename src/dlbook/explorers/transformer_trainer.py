@@ -206,7 +206,7 @@ class _Drawing:
             lines += [f"{source}", f" → {predicted} {'✓' if predicted == target else '✗'}"]
         self.text.set_text("\n".join(lines))
         s = state.settings
-        self.ax_l.set_title(f"{s['heads']} heads, {s['layers']} layers, epoch {state.epoch}", loc="left")
+        self.ax_l.set_title(f"{s['heads']} heads, {s['layers']} layers, epoch {state.epoch}")
         self.marked = mark_changes((self.ax_l, self.ax_a), self.marked, state.changes)
         self.note = mark_diverged(self.ax_a, self.note, state.diverged_at, diverged_after(state))
         return self.fig
