@@ -14,9 +14,14 @@ One concept per module (see docs/ARCHITECTURE.md):
     rnn         recurrent layers over sequences: RNN, LSTM, GRU
     time_layers Embedding, TimeLinear, TimeSoftmaxCrossEntropy (every time step)
     clipping    clip_grad_norm: gradient clipping by the global norm
+    attention   scaled dot-product attention (masks, backward), MultiHeadAttention
+    transformer LayerNorm, PositionalEncoding, TransformerBlock (pre-norm)
+    seq2seq     an LSTM encoder–decoder, with or without attention
+    language_model  next-token models: TransformerLM (decoder-only), LSTMLM
     gradcheck   numerical gradients and gradient checks
     data        digits, MNIST, 2-D toy sets, splits, mini-batches, augmentation
     sequences   generated sequences: noisy sines, delayed recall, addition text
+    dates       generated dates as written -> ISO 8601, for alignment
     train       the training loop, accuracy, early stopping
     surfaces    functions to watch optimizers on
     show        show(obj): the package's own source, in a notebook
@@ -26,14 +31,15 @@ Importing `dlbook` loads NumPy only; the figure and explorer modules
 ipywidgets when they are imported themselves.
 """
 
-from . import (clipping, conv, data, functional, gradcheck, init, layers, losses, model, optim, rnn, schedules,
-               sequences, surfaces, time_layers, train)
+from . import (attention, clipping, conv, data, dates, functional, gradcheck, init, language_model, layers, losses,
+               model, optim, rnn, schedules, seq2seq, sequences, surfaces, time_layers, train, transformer)
 from .clipping import clip_grad_norm
 from .show import show
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "clipping", "conv", "data", "functional", "gradcheck", "init", "layers", "losses", "model", "optim",
-    "rnn", "schedules", "sequences", "surfaces", "time_layers", "train", "clip_grad_norm", "show", "__version__",
+    "attention", "clipping", "conv", "data", "dates", "functional", "gradcheck", "init", "language_model", "layers",
+    "losses", "model", "optim", "rnn", "schedules", "seq2seq", "sequences", "surfaces", "time_layers", "train",
+    "transformer", "clip_grad_norm", "show", "__version__",
 ]

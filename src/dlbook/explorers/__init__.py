@@ -20,6 +20,9 @@ One chapter each (import from their modules):
   optimizers and momentum α training a network on the digits.
 * `batchnorm` (6): batch normalization against the initial weight scale.
 * `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
+* `attention_scaling`, `transformer_trainer`, `attention_heatmap` (attention):
+  √d, temperature and the causal mask; a decoder-only Transformer learning to
+  rewrite dates (learning rate hot); where each output character looks.
 * `gan_ring`, `digits_gan` (generative models): a GAN learning a ring of Gaussians;
   a digits GAN played back epoch by epoch, with latent interpolation.
 
