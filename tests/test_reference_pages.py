@@ -19,10 +19,12 @@ BOOK = ROOT / "book"
 CHAPTERS = [
     "perceptrons", "loss-functions", "gradient-descent", "backpropagation",
     "optimizers", "regularization", "cnn",
-    "rnn",
+    "rnn", "attention", "generative",
 ]
+# Chapters the reference pages do not cover yet.
+NOT_COVERED = {"attention"}
 # Every notebook page the reference pages cover, in reading order.
-PAGES = ["getting-started", "explorers", *CHAPTERS]
+PAGES = ["getting-started", "explorers", *[c for c in CHAPTERS if c not in NOT_COVERED]]
 TITLES = {
     "getting-started": "Getting started", "explorers": "Explorers",
     **{page: f"Chapter {n}" for n, page in enumerate(CHAPTERS, start=1)},
