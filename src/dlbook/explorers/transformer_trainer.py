@@ -229,4 +229,4 @@ def transformer_explorer(*, max_epochs: int = 6) -> TrainingExplorer:
         title="A decoder-only Transformer learning to rewrite dates",
         alt="Two line charts against the epoch, training loss on a log scale and validation exact-match "
             "accuracy, and a list of validation dates with the model's answers marked right or wrong.",
-        dpi=100, static_dpi=72)
+        dpi=100, static_dpi=90)
