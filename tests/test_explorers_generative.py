@@ -48,10 +48,16 @@ def test_ring_explorer_hot_learning_rates_change_the_optimizers_and_are_marked()
         explorer.adjust(state, beta1=0.9)
 
 
-def test_ring_explorer_static_page_fits_its_budget():
-    explorer = ring.gan_ring_explorer(max_epochs=1)
+def test_ring_explorer_static_page_fits_its_budget_with_its_collapse_scenario():
+    explorer = ring.gan_ring_explorer(max_epochs=2)
+    (name, scenario), = explorer.scenarios.items()
+    assert name == "G lr 0.0003 and D lr 0.01, back to the defaults at epoch 1"
+    state = list(explorer.play_scenario(name, [2]))[-1]
+    assert [c.label for c in state.changes] == ["G learning rate 0.0003 → 0.001", "D learning rate 0.01 → 0.003"]
+    assert state.gan.g_optimizer.lr == pytest.approx(1e-3) and state.gan.d_optimizer.lr == pytest.approx(3e-3)
     html = explorer_html(explorer)
-    assert len(html) < 2_000_000 and html.count("data:image/png") >= 4  # 2 lr_D x 2 beta_1, 2 frames
+    assert len(html) < 2_000_000 and "mid-run change" in html
+    assert ring.gan_ring_explorer(max_epochs=1).scenarios == {}
 
 
 def test_digits_gan_record_and_playback():

@@ -171,7 +171,8 @@ def test_bad_settings_are_named(kw, words):
 
 def test_bad_arguments_of_the_functions_are_named():
     with pytest.raises(ValueError, match="latent_dim"):
-        GAN(Sequential(Linear(2, 2, rng=np.random.default_rng(0))), Sequential(Linear(2, 1, rng=np.random.default_rng(0))),
+        rng = np.random.default_rng(0)
+        GAN(Sequential(Linear(2, 2, rng=rng)), Sequential(Linear(2, 1, rng=rng)),
             g_optimizer=SGD(), d_optimizer=SGD(), latent_dim=0)
     with pytest.raises(ValueError, match="real_target"):
         discriminator_loss(np.zeros((2, 1)), np.zeros((2, 1)), real_target=0.0)

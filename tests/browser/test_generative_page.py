@@ -33,6 +33,11 @@ def test_generative_explorers_respond_to_their_controls(page_site, serve, open_p
     epoch.focus()
     page.keyboard.press("Home")  # before training
     assert readout(ring).startswith("Epoch 0 (0 generator steps): 0 of 8 modes covered")
+    page.keyboard.press("End")
+    before = image(ring)
+    ring.get_by_label("mid-run change").select_option(index=1)  # the collapse scenario
+    assert image(ring) != before
+    assert "Changed while training: G learning rate 0.0003 → 0.001 at epoch 10" in readout(ring)
 
     # 2. The digits GAN playback: the epoch and the interpolation t change the picture and the readout.
     digits = blocks.nth(1)

@@ -27,7 +27,7 @@ from dlbook import viz
 from dlbook.explorers.classifier_training import mark_changes, mark_diverged
 from dlbook.functional import sigmoid
 from dlbook.gan import GAN, mode_coverage, ring_centers, ring_of_gaussians
-from dlbook.hot import Change, diverged_after
+from dlbook.hot import Change, Scenario, diverged_after
 from dlbook.init import xavier
 from dlbook.layers import LeakyReLU, Linear, ReLU
 from dlbook.model import Sequential
@@ -145,8 +145,20 @@ def readout(state: RingState) -> str:
     """The key numbers after the latest epoch."""
     if state.diverged_at is not None:
         return f"Diverged at epoch {state.diverged_at}{diverged_after(state)}: a loss became infinite or not a number."
-    return (f"Epoch {state.epoch} ({state.epoch * STEPS_PER_EPOCH} generator steps): {state.modes[-1]} of 8 modes covered, "
+    return (f"Epoch {state.epoch} ({state.epoch * STEPS_PER_EPOCH} generator steps): "
+            f"{state.modes[-1]} of 8 modes covered, "
             f"{state.good[-1]:.0%} of the generated points near a mode.")
+
+
+def _merged(changes: list[Change]) -> list[Change]:
+    """The changes as the curve marks them: at generator steps, one label per epoch, "lr G → 0.001, lr D → 0.003"."""
+    by_epoch: dict[int, list[Change]] = {}
+    for change in changes:
+        by_epoch.setdefault(change.epoch, []).append(change)
+    short = {"lr_g": "lr G", "lr_d": "lr D"}
+    return [replace(group[-1], epoch=epoch * STEPS_PER_EPOCH,
+                    label=", ".join(f"{short.get(c.name, c.short)} → {c.new:g}" for c in group))
+            for epoch, group in by_epoch.items()]
 
 
 class _Drawing:
@@ -200,11 +212,11 @@ class _Drawing:
         self.lines["modes covered / 8"].set_data(steps, np.array(state.modes) / 8)
         self.lines["good samples"].set_data(steps, state.good)
         self.note = mark_diverged(self.ax_curve, self.note, state.diverged_at, diverged_after(state))
-        self.marked = mark_changes((self.ax_curve,), self.marked,
-                                   [replace(c, epoch=c.epoch * STEPS_PER_EPOCH) for c in state.changes])
+        self.marked = mark_changes((self.ax_curve,), self.marked, _merged(state.changes))
         s = state.settings
         self.ax_plane.set_title(f"epoch {state.epoch} ({state.epoch * STEPS_PER_EPOCH} G steps)")
-        self.ax_curve.set_title(f"lr G {s['lr_g']:g}, lr D {s['lr_d']:g}, β₁ {s['beta1']:g}, {s['d_steps']} D step", fontsize=8)
+        self.ax_curve.set_title(f"lr G {s['lr_g']:g}, lr D {s['lr_d']:g}, β₁ {s['beta1']:g}, "
+                                f"{s['d_steps']} D step", fontsize=8)
         return self.fig
 
 
@@ -226,9 +238,16 @@ def gan_ring_explorer(*, max_epochs: int = 20) -> TrainingExplorer:
         "d_steps": Slider("D steps per G step", 1, 5, 1, default=1, static=(1,)),  # 5 costs 4 times the time
     }
     frames = [f for f in (0, 2, 5, 10, 20) if f <= max_epochs]
+    # The website's one view of mode collapse (five D steps per G step cost too much to precompute):
+    # a slow generator against a fast discriminator, then both learning rates back to the defaults.
+    scenarios = {}
+    if max_epochs >= 2:
+        at = min(10, max_epochs - 1)
+        scenarios[f"G lr 0.0003 and D lr 0.01, back to the defaults at epoch {at}"] = Scenario(
+            {"lr_g": 3e-4, "lr_d": 1e-2}, {at: {"lr_g": 1e-3, "lr_d": 3e-3}})
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        epochs_per_frame=1, frames=frames, adjust=adjust,
+        epochs_per_frame=1, frames=frames, adjust=adjust, scenarios=scenarios,
         title="A GAN learns a ring of 8 Gaussians",
         alt="Left: the plane shaded by the discriminator's probability that a point is real, from dark (fake) "
             "to yellow (real), with the ring's 8 clusters of data as black dots and the generator's points in "
