@@ -21,10 +21,8 @@ CHAPTERS = [
     "optimizers", "regularization", "cnn",
     "rnn", "attention", "generative",
 ]
-# Chapters the reference pages do not cover yet.
-NOT_COVERED = {"attention"}
-# Every notebook page the reference pages cover, in reading order.
-PAGES = ["getting-started", "explorers", *[c for c in CHAPTERS if c not in NOT_COVERED]]
+# Every notebook page of the book, in reading order.
+PAGES = ["getting-started", "explorers", *CHAPTERS]
 TITLES = {
     "getting-started": "Getting started", "explorers": "Explorers",
     **{page: f"Chapter {n}" for n, page in enumerate(CHAPTERS, start=1)},
