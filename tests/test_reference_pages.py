@@ -359,3 +359,10 @@ def test_reference_pages_are_in_the_table_of_contents(page):
     files = re.findall(r"file:\s*(\S+)", reference)
     assert f"book/{page}" in files
     assert files.index(f"book/{page}") < files.index("book/bibliography")
+
+
+def test_the_chapters_are_those_of_the_table_of_contents_in_order():
+    """CHAPTERS (and so the "Chapter n" names in messages) follows the numbered parts of _toc.yml."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    numbered = toc[toc.index("numbered: true"):toc.index("caption: Reference")]
+    assert re.findall(r"file:\s*book/(\S+)", numbered) == CHAPTERS
