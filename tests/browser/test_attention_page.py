@@ -39,6 +39,13 @@ def test_attention_explorers_respond_to_their_controls(page_site, serve, open_pa
     page.keyboard.press("Home")  # before training
     assert image(trainer) != before
     assert readout(trainer).startswith("4 heads, 2 layers, lr 0.005, epoch 0: validation exact match 0%")
+    scenario = trainer.get_by_label("mid-run change")
+    before = image(trainer)
+    scenario.select_option(label="lr 0.005 for 3 epochs, then 0.05")
+    epoch.focus()
+    page.keyboard.press("End")  # the end of the run
+    assert image(trainer) != before
+    assert "Changed while training: lr 0.005 → 0.05 at epoch 3." in readout(trainer)
 
     # 3. The heatmap: the model, the head and the date change the weights shown.
     heatmap = blocks.nth(2)

@@ -10,8 +10,8 @@ answer (as greedy decoding would write it) on a validation set of 300 dates; the
 
 The learning rate is hot (`dlbook.hot`): changed while training it applies
 from the next epoch, keeping Adam's moments. Heads and layers restart.
-Runs are seeded; finished epochs of unchanged runs are cached, so the
-chapter's numbers and the explorer share them.
+Runs are seeded; finished epochs are cached (keyed by the settings and the
+hot changes so far), so the chapter's numbers and the explorer share them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dlbook import viz
 from dlbook.clipping import clip_grad_norm
 from dlbook.dates import PAD, SOURCE_LENGTH, SOURCE_VOCAB, START, TARGET_LENGTH, TARGET_VOCAB, date_pairs
 from dlbook.explorers.classifier_training import adjust, mark_changes, mark_diverged
-from dlbook.hot import diverged_after
+from dlbook.hot import Scenario, diverged_after
 from dlbook.language_model import TransformerLM
 from dlbook.optim import Adam
 from dlbook.sequences import CharVocab
@@ -92,7 +92,8 @@ class TrainerState:
     samples: list = field(default_factory=list)
 
 
-_cache: dict[tuple, TrainerState] = {}  # (lr, heads, layers, seed, epoch) -> the state then (runs without changes)
+# (lr, heads, layers, seed, the hot changes so far, epoch) -> the state then
+_cache: dict[tuple, TrainerState] = {}
 
 
 def _evaluate(state: TrainerState) -> None:
@@ -137,15 +138,16 @@ def _train_epoch(state: TrainerState) -> None:
 
 
 def step(state: TrainerState, n: int) -> TrainerState:
-    """Train `n` more epochs (one pass over the 3,000 training dates each); cached when nothing was changed."""
+    """Train `n` more epochs (one pass over the 3,000 training dates each); epochs this seeded run (with the
+    same hot changes) has finished before come from the cache."""
     for _ in range(n):
-        key = (*state.settings.values(), state.seed, state.epoch + 1)
-        if not state.changes and key in _cache:
+        changes = tuple((c.epoch, c.name, c.new) for c in state.changes)
+        key = (*state.settings.values(), state.seed, changes, state.epoch + 1)
+        if key in _cache:
             state = copy.deepcopy(_cache[key])
         else:
             _train_epoch(state)
-            if not state.changes:
-                _cache[key] = copy.deepcopy(state)
+            _cache[key] = copy.deepcopy(state)
         if state.diverged_at is not None:
             break
     return state
@@ -223,9 +225,12 @@ def transformer_explorer(*, max_epochs: int = 6) -> TrainingExplorer:
         "heads": Choice("heads", (1, 2, 4), 4, static=(4,)),
         "layers": Choice("layers", (1, 2, 3), 2, static=(2,)),
     }
+    scenarios = {  # a tenfold rise mid-run: the loss jumps, the accuracy collapses and recovers only partly
+        "lr 0.005 for 3 epochs, then 0.05": Scenario({"lr": 5e-3}, {3: {"lr": 0.05}}),
+    }
     return TrainingExplorer(
         controls, init, step, _Drawing(max_epochs), readout=readout, max_epochs=max_epochs,
-        frames=list(range(max_epochs + 1)), adjust=adjust,
+        frames=list(range(max_epochs + 1)), adjust=adjust, scenarios=scenarios,
         title="A decoder-only Transformer learning to rewrite dates",
         alt="Two line charts against the epoch, training loss on a log scale and validation exact-match "
             "accuracy, and a list of validation dates with the model's answers marked right or wrong.",
