@@ -134,21 +134,27 @@ def serve_lstm(weights: str, info: dict) -> None:
     N, T, D, H = LSTM_SIZES.values()
     lstm = LSTM(D, H, rng=np.random.default_rng(0), dtype=np.float32)
     np.savez(weights, **lstm.params)
-    x, dout = lstm_data()
+    serve_passes(lstm, *lstm_data(), lambda: [lstm.grads[k] for k in ("W_x", "W_h", "b")], LSTM_PASSES,
+                 lstm_floor, info)
+
+
+def serve_passes(layer, x: np.ndarray, dout: np.ndarray, grads, passes: int, floor, info: dict) -> None:
+    """Serve `passes` forward + backward passes of `layer` per epoch (no dx: x is data); `grads()` lists the
+    gradients the check compares, `floor()` times the matrix products alone."""
 
     def one_pass() -> np.ndarray:
-        h = lstm.forward(x)
-        lstm.backward(dout, input_grad=False)
-        return h
+        y = layer.forward(x)
+        layer.backward(dout, input_grad=False)
+        return y
 
     def check() -> dict:
-        h = one_pass()
-        return {"losses": lstm_check_numbers(h, dout, [lstm.grads[k] for k in ("W_x", "W_h", "b")])}
+        y = one_pass()
+        return {"losses": lstm_check_numbers(y, dout, grads())}
 
     def run() -> list[float]:
-        return [float(one_pass()[0, -1, 0]) for _ in range(LSTM_PASSES)]
+        return [float(one_pass()[0, -1, 0]) for _ in range(passes)]
 
-    serve({"check": check, "epoch": lambda: timed(run), "floor": lstm_floor}, info)
+    serve({"check": check, "epoch": lambda: timed(run), "floor": floor}, info)
 
 
 def lstm_floor(repeats: int = 5) -> dict:
@@ -175,21 +181,8 @@ def serve_transformer(weights: str, info: dict) -> None:
     N, T, D, heads, ff = TRANSFORMER_SIZES.values()
     block = TransformerBlock(D, heads, ff, rng=np.random.default_rng(0), dtype=np.float32)
     np.savez(weights, **block.params)
-    x, dout = transformer_data()
-
-    def one_pass() -> np.ndarray:
-        y = block.forward(x)
-        block.backward(dout, input_grad=False)
-        return y
-
-    def check() -> dict:
-        y = one_pass()
-        return {"losses": lstm_check_numbers(y, dout, list(block.grads.values()))}
-
-    def run() -> list[float]:
-        return [float(one_pass()[0, -1, 0]) for _ in range(TRANSFORMER_PASSES)]
-
-    serve({"check": check, "epoch": lambda: timed(run), "floor": transformer_floor}, info)
+    serve_passes(block, *transformer_data(), lambda: list(block.grads.values()), TRANSFORMER_PASSES,
+                 transformer_floor, info)
 
 
 def transformer_floor(repeats: int = 5) -> dict:
