@@ -101,13 +101,15 @@ class ResidualBlock(Layer):
         self.cache = x.shape
         return self.relu2.forward(s)
 
-    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray, *,
+                 input_grad: bool = True) -> np.ndarray | None:
         self.check_dout(dout, self.cached())
-        ds = self.relu2.backward(dout)  # dL/ds: goes into both paths
-        dh = self.conv2.backward(self.bn2.backward(ds))  # dL/dh, back through the second conv and BN
-        da = self.bn1.backward(self.relu1.backward(dh))  # dL/d(conv1's output)
+        ds = self.relu2.backward(dout)  # dL/ds, s = BN2(conv2(h)) + x
+        dh = self.conv2.backward(self.bn2.backward(ds))  # dL/dh
+        da = self.bn1.backward(self.relu1.backward(dh))  # dL/d conv1(x)
         dx_layers = self.conv1.backward(da, input_grad=input_grad)
-        self.grads = {f"{p}.{k}": g for p, layer in self._parts.items() for k, g in layer.grads.items()}
+        self.grads = {f"{p}.{k}": g for p, layer in self._parts.items()
+                      for k, g in layer.grads.items()}
         if not input_grad:
             return None
         return dx_layers + ds  # the layers' path plus the shortcut's
