@@ -17,6 +17,8 @@ Two options every optimizer shares:
 
 * ``weight_decay`` (coupled L2, as in PyTorch's SGD and Adam): the gradient used
   is ``g + weight_decay * w``, the gradient of ``L + weight_decay / 2 * ||w||^2``.
+  `AdamW` alone decouples it: it shrinks ``w`` by ``1 - lr * weight_decay`` and
+  leaves ``g`` as it is.
 * ``max_norm``: after the update, the incoming weights of every unit are
   rescaled so their L2 norm is at most ``max_norm``. Only parameters with
   ``ndim >= 2`` are touched (biases never are). For a matrix ``W: (in, out)``
