@@ -18,12 +18,15 @@ One concept per module (see docs/ARCHITECTURE.md):
     transformer LayerNorm, PositionalEncoding, TransformerBlock (pre-norm)
     seq2seq     an LSTM encoder–decoder, with or without attention
     language_model  next-token models: TransformerLM (decoder-only), LSTMLM
+    gan         generative adversarial networks: the two losses, D's and G's steps, the ring data
     gradcheck   numerical gradients and gradient checks
     data        digits, MNIST, 2-D toy sets, splits, mini-batches, augmentation
     sequences   generated sequences: noisy sines, delayed recall, addition text
     dates       generated dates as written -> ISO 8601, for alignment
     train       the training loop, accuracy, early stopping
     surfaces    functions to watch optimizers on
+    validation  the checks every module shares (real numbers, float dtypes, hyperparameters)
+    hot         changes applied to a training explorer while it trains
     show        show(obj): the package's own source, in a notebook
 
 Importing `dlbook` loads NumPy only; the figure and explorer modules
