@@ -18,7 +18,7 @@ BOOK = ROOT / "book"
 # (Part II continues the numbering of Part I).
 CHAPTERS = [
     "perceptrons", "loss-functions", "gradient-descent", "backpropagation",
-    "optimizers", "regularization", "cnn",
+    "optimizers", "regularization", "normalization", "cnn",
     "rnn", "attention", "generative",
 ]
 # Every notebook page of the book, in reading order.

@@ -18,8 +18,8 @@ One chapter each (import from their modules):
 * `digits_trainer`, `gradient_depth` (4): training on digits; gradients per layer.
 * `initialization`, `momentum` (5): weight scale and activation histograms;
   optimizers and momentum α training a network on the digits.
-* `batchnorm` (6): batch normalization against the initial weight scale.
-* `convolution`, `cnn_trainer` (7): a kernel on a digit; a CNN training.
+* `batchnorm` (7): batch normalization against the initial weight scale.
+* `convolution`, `cnn_trainer` (8): a kernel on a digit; a CNN training.
 * `attention_scaling`, `transformer_trainer`, `attention_heatmap` (attention):
   √d, temperature and the causal mask; a decoder-only Transformer learning to
   rewrite dates (learning rate hot); where each output character looks.
