@@ -26,6 +26,7 @@ from dlbook.exercises import cnn, gradient_descent as gd, loss_functions as lf, 
 from dlbook.exercises import perceptrons as pc, regularization as reg
 from reader_answers import (  # the chapter's gates by their notebook names: check_gate finds them here
     AND, NAND, NOR, OR, XOR, add_and_subtract, forward_differences, gradient_on_copies, numerical_gradient,
+    stratified_kfold,
 )
 from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
@@ -237,6 +238,11 @@ def l2_in_place(W, lam):
     return W
 
 
+def first_fold_only(y, k, rng):
+    for train, val in stratified_kfold(y, k, rng):
+        return train, val  # a return inside the loop: one pair, not k
+
+
 # ------------------------------------------------------------------- chapter 7 --
 
 def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True, var_path=True):
@@ -399,6 +405,7 @@ REFERENCE = {
     bn2d.check_batchnorm2d_backward: (batchnorm2d_backward,),
     reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
     reg.check_l2_gradient: (lambda W, lam: lam * W,),
+    reg.check_stratified_kfold: (stratified_kfold,),
     cnn.check_output_size: (lambda n, k, s, p: (n + 2 * p - k) // s + 1,),
     cnn.check_conv2d: (conv2d,),
     cnn.check_maxpool_backward: (maxpool_backward,),
@@ -608,6 +615,31 @@ WRONG = [
     Wrong(reg.check_l2_gradient, (l2_in_place,), ("changed W in place",), "in place"),
     Wrong(reg.check_l2_gradient, (lambda W, lam: lam * W + 0j,), ("complex",), "complex output"),
     Wrong(reg.check_l2_gradient, (lambda W, lam: lam * np.sum(W),), ("should have shape",), "a sum: wrong shape"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="plain"),),
+          ("the folds are not stratified", "plain k-fold ignores y"), "plain k-fold: the labels ignored"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="per-class split"),),
+          ("fold sizes differ by more than 1", "np.array_split on each class"),
+          "np.array_split per class: the first folds get every class's leftovers"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="no shuffle"),),
+          ("the split ignores rng",), "dealt without shuffling"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: stratified_kfold(y, k, np.random.default_rng()),), ("from the rng argument",),
+          "a generator of its own, not rng"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="choice"),),
+          ("the folds must not overlap", "rng.choice draws with replacement"),
+          "shuffled with rng.choice: indices repeated and missing"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="train all"),),
+          ("is every index, its validation fold included",), "train_idx is everything"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="val only"),),
+          ("not a pair (train_idx, val_idx)",), "the validation folds only"),
+    Wrong(reg.check_stratified_kfold, (first_fold_only,), ("a return inside the loop",), "returns the first pair"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="floats"),),
+          ("holds floats", "np.array([], dtype=int)"), "indices gathered from np.array([]): floats"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: [(t, np.isin(np.arange(len(y)), v)) for t, v in stratified_kfold(y, k, rng)],),
+          ("True/False", "np.flatnonzero"), "a boolean mask for val_idx"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: [(t, v + 0j) for t, v in stratified_kfold(y, k, rng)],), ("complex",), "complex output"),
     # chapter 7
     Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, axes=(0,)),),
           ("not over N alone",), "statistics over N only"),
