@@ -254,6 +254,25 @@ def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True,
         dout.sum(axis=(0, 2, 3))
 
 
+def fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps, *, slip=None):
+    std = {"no eps": np.sqrt(running_var), "variance": running_var + eps,
+           "eps outside": np.sqrt(running_var) + eps}.get(slip, np.sqrt(running_var + eps))
+    scale = gamma / std
+    W_folded = W * scale[:, None] if slip == "rows" else W * scale
+    b_folded = {"no mean": b * scale + beta, "plus mean": (b + running_mean) * scale + beta,
+                "no beta": (b - running_mean) * scale, "b unscaled": b - running_mean * scale + beta,
+                }.get(slip, (b - running_mean) * scale + beta)
+    return W_folded, b_folded
+
+
+def fold_batchnorm_in_place(W, b, gamma, beta, running_mean, running_var, eps):
+    scale = gamma / np.sqrt(running_var + eps)
+    W *= scale
+    b -= running_mean
+    b *= scale
+    return W, b + beta
+
+
 # ------------------------------------------------------------------- chapter 8 --
 
 def conv2d(x, W, b, stride, padding, *, flip=False, bias=True, channels=None, ignore_stride=False):
@@ -403,6 +422,7 @@ REFERENCE = {
     optv.check_adamw_step: (adamw_step,),
     optv.check_warmup_cosine: (warmup_cosine,),
     bn2d.check_batchnorm2d_backward: (batchnorm2d_backward,),
+    bn2d.check_fold_batchnorm: (fold_batchnorm,),
     reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
     reg.check_l2_gradient: (lambda W, lam: lam * W,),
     reg.check_stratified_kfold: (stratified_kfold,),
@@ -652,6 +672,29 @@ WRONG = [
           ("one number per channel",), "dgamma not summed to (C,)"),
     Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: tuple(r + 0j for r in batchnorm2d_backward(*a)),),
           ("complex",), "complex output"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="rows"),),
+          ("each scales a column of W", "the rows of W were scaled"), "scales the rows of W, not the columns"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no eps"),), ("eps is missing",),
+          "forgets eps"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="eps outside"),),
+          ("eps goes inside the square root",), "sqrt(var) + eps"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a[:-1], 1e-5),), ("use the eps argument",),
+          "eps hard-coded as 1e-5"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="variance"),),
+          ("divides by the variance",), "the variance, not the standard deviation"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no beta"),), ("beta is missing",),
+          "forgets beta"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no mean"),),
+          ("the running mean is missing",), "b_folded = b * scale + beta"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="plus mean"),),
+          ("the running mean is added",), "+ running_mean: wrong sign"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="b unscaled"),), ("b was not scaled",),
+          "b left unscaled"),
+    Wrong(bn2d.check_fold_batchnorm, (fold_batchnorm_in_place,), ("changed its input W in place",), "in place"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: (fold_batchnorm(*a)[0], fold_batchnorm(*a)[1][None, :]),),
+          ("b_folded should have shape (M,)",), "b_folded (1, M): wrong shape"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: tuple(r + 0j for r in fold_batchnorm(*a)),), ("complex",),
+          "complex output"),
     # chapter 8
     Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + 2 * p - k) // s,), ("forgot the + 1",), "off by one"),
     Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + p - k) // s + 1,), ("2 * padding",), "padding once"),
