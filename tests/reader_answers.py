@@ -88,3 +88,36 @@ def add_and_subtract(f, x, h=1e-4):
         x[i] += h  # rounds: not always the original value
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
+
+
+# ------------------------------------------ chapter 6: stratified k-fold --
+
+def stratified_kfold(y, k, rng, *, slip=None):
+    """Shuffle, sort by label (stable: each class stays shuffled), deal position j to fold j % k.
+
+    ``slip`` makes a usual mistake: "plain" (the chapter's k-fold, y ignored), "no shuffle",
+    "per-class split" (np.array_split on each class), "choice" (rng.choice, with replacement),
+    "train all" (train_idx is every index), "val only" (no train_idx), "floats" (indices
+    gathered from np.array([])).
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if slip == "plain":
+        folds = np.array_split(rng.permutation(n), k)
+    elif slip == "per-class split":
+        parts = [np.array_split(rng.permutation(np.flatnonzero(y == c)), k) for c in np.unique(y)]
+        folds = [np.concatenate(fold) for fold in zip(*parts)]
+    else:
+        order = {None: rng.permutation(n), "no shuffle": np.arange(n)}.get(slip, rng.permutation(n))
+        if slip == "choice":
+            order = rng.choice(n, n)
+        order = order[np.argsort(y[order], kind="stable")]
+        folds = [order[i::k] for i in range(k)]
+    for val in folds:
+        train = np.arange(n) if slip == "train all" else np.setdiff1d(np.arange(n), val)
+        if slip == "val only":
+            yield val
+        elif slip == "floats":
+            yield np.append(np.array([]), train), np.append(np.array([]), val)
+        else:
+            yield train, val

@@ -26,6 +26,7 @@ from dlbook.exercises import cnn, gradient_descent as gd, loss_functions as lf, 
 from dlbook.exercises import perceptrons as pc, regularization as reg
 from reader_answers import (  # the chapter's gates by their notebook names: check_gate finds them here
     AND, NAND, NOR, OR, XOR, add_and_subtract, forward_differences, gradient_on_copies, numerical_gradient,
+    stratified_kfold,
 )
 from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
@@ -175,6 +176,15 @@ def nesterov_step(w, v, grad_fn, lr, alpha, *, at="ahead", move_from="w"):
     return (point if move_from == "ahead" else w) + v_new, v_new
 
 
+def warmup_cosine(epoch, lr0, warmup, T, *, from_zero=False, restart=True, over=None):
+    if epoch < warmup:
+        return lr0 * (epoch + (0 if from_zero else 1)) / warmup
+    e = epoch - warmup if restart else epoch
+    return lr0 * (1 + np.cos(np.pi * e / (over or T - warmup))) / 2
+
+
+# ------------------------------------------------------------------- chapter 6 --
+
 def adamw_step(w, m, v, grad, t, lr, beta1, beta2, eps, weight_decay, *, coupled=False, decay_after=False,
                lr_in_decay=True):
     factor = 1 - (lr * weight_decay if lr_in_decay else weight_decay)
@@ -185,24 +195,6 @@ def adamw_step(w, m, v, grad, t, lr, beta1, beta2, eps, weight_decay, *, coupled
         return w_new * factor, m_new, v_new
     return adam_step(w * factor, m, v, grad, t, lr, beta1, beta2, eps)
 
-
-def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True, var_path=True):
-    x_hat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
-    dx_hat = dout * gamma[None, :, None, None]
-    dx = dx_hat - (dx_hat.mean(axis=axes, keepdims=True) if mean_path else 0)
-    dx = dx - (x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True) if var_path else 0)
-    return dx / np.sqrt(x.var(axis=axes, keepdims=True) + eps), (dout * x_hat).sum(axis=(0, 2, 3)), \
-        dout.sum(axis=(0, 2, 3))
-
-
-def warmup_cosine(epoch, lr0, warmup, T, *, from_zero=False, restart=True, over=None):
-    if epoch < warmup:
-        return lr0 * (epoch + (0 if from_zero else 1)) / warmup
-    e = epoch - warmup if restart else epoch
-    return lr0 * (1 + np.cos(np.pi * e / (over or T - warmup))) / 2
-
-
-# ------------------------------------------------------------------- chapter 6 --
 
 def dropout_forward(x, p, rng, *, scale=None, keep_probability=None, source=None):
     keep = (source or rng).random(x.shape) < (1 - p if keep_probability is None else keep_probability)
@@ -246,7 +238,42 @@ def l2_in_place(W, lam):
     return W
 
 
+def first_fold_only(y, k, rng):
+    for train, val in stratified_kfold(y, k, rng):
+        return train, val  # a return inside the loop: one pair, not k
+
+
 # ------------------------------------------------------------------- chapter 7 --
+
+def batchnorm2d_backward(dout, x, gamma, eps, *, axes=(0, 2, 3), mean_path=True, var_path=True):
+    x_hat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    dx_hat = dout * gamma[None, :, None, None]
+    dx = dx_hat - (dx_hat.mean(axis=axes, keepdims=True) if mean_path else 0)
+    dx = dx - (x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True) if var_path else 0)
+    return dx / np.sqrt(x.var(axis=axes, keepdims=True) + eps), (dout * x_hat).sum(axis=(0, 2, 3)), \
+        dout.sum(axis=(0, 2, 3))
+
+
+def fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps, *, slip=None):
+    std = {"no eps": np.sqrt(running_var), "variance": running_var + eps,
+           "eps outside": np.sqrt(running_var) + eps}.get(slip, np.sqrt(running_var + eps))
+    scale = gamma / std
+    W_folded = W * scale[:, None] if slip == "rows" else W * scale
+    b_folded = {"no mean": b * scale + beta, "plus mean": (b + running_mean) * scale + beta,
+                "no beta": (b - running_mean) * scale, "b unscaled": b - running_mean * scale + beta,
+                }.get(slip, (b - running_mean) * scale + beta)
+    return W_folded, b_folded
+
+
+def fold_batchnorm_in_place(W, b, gamma, beta, running_mean, running_var, eps):
+    scale = gamma / np.sqrt(running_var + eps)
+    W *= scale
+    b -= running_mean
+    b *= scale
+    return W, b + beta
+
+
+# ------------------------------------------------------------------- chapter 8 --
 
 def conv2d(x, W, b, stride, padding, *, flip=False, bias=True, channels=None, ignore_stride=False):
     N, C, H, Wd = x.shape
@@ -284,7 +311,7 @@ def maxpool_backward(x, dout, k, *, mode="max"):
     return dx
 
 
-# ------------------------------------------------------------------- chapter 8 --
+# ------------------------------------------------------------------- chapter 9 --
 
 def rnn_step_backward(dh, x, h_prev, h, W_x, W_h, *, slip=None):
     da = dh if slip == "no tanh'" else dh * (1 - h * h)
@@ -395,8 +422,10 @@ REFERENCE = {
     optv.check_adamw_step: (adamw_step,),
     optv.check_warmup_cosine: (warmup_cosine,),
     bn2d.check_batchnorm2d_backward: (batchnorm2d_backward,),
+    bn2d.check_fold_batchnorm: (fold_batchnorm,),
     reg.check_dropout: (dropout_reference_forward, dropout_reference_backward),
     reg.check_l2_gradient: (lambda W, lam: lam * W,),
+    reg.check_stratified_kfold: (stratified_kfold,),
     cnn.check_output_size: (lambda n, k, s, p: (n + 2 * p - k) // s + 1,),
     cnn.check_conv2d: (conv2d,),
     cnn.check_maxpool_backward: (maxpool_backward,),
@@ -554,7 +583,6 @@ WRONG = [
           "v averages grad, not grad**2"),
     Wrong(opt.check_adam_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adam_step(**a)),), ("complex",),
           "complex output"),
-    # chapter 6
     Wrong(optv.check_nesterov_lookahead_step, (lambda **a: nesterov_step(**a, at="w"),), ("plain momentum",),
           "gradient at w: momentum"),
     Wrong(optv.check_nesterov_lookahead_step, (lambda **a: nesterov_step(**a, at="behind"),),
@@ -565,15 +593,6 @@ WRONG = [
           (lambda w, v, grad_fn, lr, alpha: (lambda g: (w + alpha * (alpha * v - lr * g) - lr * g, alpha * v - lr * g))(
               grad_fn(w + alpha * v)),), ("reparameterized rule",), "the package's form applied to w"),
     Wrong(optv.check_nesterov_lookahead_step, (lambda **a: tuple(r + 0j for r in nesterov_step(**a)),), ("complex",),
-          "complex output"),
-    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, coupled=True),), ("Adam with L2 (coupled)",),
-          "coupled L2"),
-    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, lr_in_decay=False),), ("scaled by the learning rate",),
-          "decay without lr"),
-    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, decay_after=True),), ("decay first",),
-          "decays the new weights"),
-    Wrong(optv.check_adamw_step, (lambda weight_decay, **a: adam_step(**a),), ("the decay is missing",), "no decay"),
-    Wrong(optv.check_adamw_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adamw_step(**a)),), ("complex",),
           "complex output"),
     Wrong(optv.check_warmup_cosine, (lambda *a: warmup_cosine(*a, from_zero=True),), ("epoch 0 would not learn",),
           "warm-up from 0"),
@@ -586,17 +605,16 @@ WRONG = [
     Wrong(optv.check_warmup_cosine, (lambda e, lr0, w, T: np.full(3, warmup_cosine(e, lr0, w, T)),),
           ("one number for one epoch",), "an array"),
     Wrong(optv.check_warmup_cosine, (lambda *a: complex(warmup_cosine(*a)),), ("complex",), "complex output"),
-    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, axes=(0,)),),
-          ("not over N alone",), "statistics over N only"),
-    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, mean_path=False),),
-          ("path through the mean is missing",), "no mean path"),
-    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, var_path=False),),
-          ("path through the variance is missing",), "no variance path"),
-    Wrong(bn2d.check_batchnorm2d_backward,
-          (lambda *a: (lambda dx, dg, db: (dx, dg.reshape(1, -1, 1, 1), db))(*batchnorm2d_backward(*a)),),
-          ("one number per channel",), "dgamma not summed to (C,)"),
-    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: tuple(r + 0j for r in batchnorm2d_backward(*a)),),
-          ("complex",), "complex output"),
+    # chapter 6
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, coupled=True),), ("Adam with L2 (coupled)",),
+          "coupled L2"),
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, lr_in_decay=False),), ("scaled by the learning rate",),
+          "decay without lr"),
+    Wrong(optv.check_adamw_step, (lambda **a: adamw_step(**a, decay_after=True),), ("decay first",),
+          "decays the new weights"),
+    Wrong(optv.check_adamw_step, (lambda weight_decay, **a: adam_step(**a),), ("the decay is missing",), "no decay"),
+    Wrong(optv.check_adamw_step, (lambda **a: tuple(np.asarray(r) + 0j for r in adamw_step(**a)),), ("complex",),
+          "complex output"),
     Wrong(reg.check_dropout, dropout_pair_dividing_backward_by(divide_by_p=True), ("divided by p = 0.3",),
           "backward divides by p, not 1 - p"),
     Wrong(reg.check_dropout, (lambda x, p, rng: dropout_forward(x, p, rng, scale=1.0), dropout_backward),
@@ -617,7 +635,67 @@ WRONG = [
     Wrong(reg.check_l2_gradient, (l2_in_place,), ("changed W in place",), "in place"),
     Wrong(reg.check_l2_gradient, (lambda W, lam: lam * W + 0j,), ("complex",), "complex output"),
     Wrong(reg.check_l2_gradient, (lambda W, lam: lam * np.sum(W),), ("should have shape",), "a sum: wrong shape"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="plain"),),
+          ("the folds are not stratified", "plain k-fold ignores y"), "plain k-fold: the labels ignored"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="per-class split"),),
+          ("fold sizes differ by more than 1", "np.array_split on each class"),
+          "np.array_split per class: the first folds get every class's leftovers"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="no shuffle"),),
+          ("the split ignores rng",), "dealt without shuffling"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: stratified_kfold(y, k, np.random.default_rng()),), ("from the rng argument",),
+          "a generator of its own, not rng"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="choice"),),
+          ("the folds must not overlap", "rng.choice draws with replacement"),
+          "shuffled with rng.choice: indices repeated and missing"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="train all"),),
+          ("is every index, its validation fold included",), "train_idx is everything"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="val only"),),
+          ("not a pair (train_idx, val_idx)",), "the validation folds only"),
+    Wrong(reg.check_stratified_kfold, (first_fold_only,), ("a return inside the loop",), "returns the first pair"),
+    Wrong(reg.check_stratified_kfold, (lambda y, k, rng: stratified_kfold(y, k, rng, slip="floats"),),
+          ("holds floats", "np.array([], dtype=int)"), "indices gathered from np.array([]): floats"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: [(t, np.isin(np.arange(len(y)), v)) for t, v in stratified_kfold(y, k, rng)],),
+          ("True/False", "np.flatnonzero"), "a boolean mask for val_idx"),
+    Wrong(reg.check_stratified_kfold,
+          (lambda y, k, rng: [(t, v + 0j) for t, v in stratified_kfold(y, k, rng)],), ("complex",), "complex output"),
     # chapter 7
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, axes=(0,)),),
+          ("not over N alone",), "statistics over N only"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, mean_path=False),),
+          ("path through the mean is missing",), "no mean path"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: batchnorm2d_backward(*a, var_path=False),),
+          ("path through the variance is missing",), "no variance path"),
+    Wrong(bn2d.check_batchnorm2d_backward,
+          (lambda *a: (lambda dx, dg, db: (dx, dg.reshape(1, -1, 1, 1), db))(*batchnorm2d_backward(*a)),),
+          ("one number per channel",), "dgamma not summed to (C,)"),
+    Wrong(bn2d.check_batchnorm2d_backward, (lambda *a: tuple(r + 0j for r in batchnorm2d_backward(*a)),),
+          ("complex",), "complex output"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="rows"),),
+          ("each scales a column of W", "the rows of W were scaled"), "scales the rows of W, not the columns"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no eps"),), ("eps is missing",),
+          "forgets eps"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="eps outside"),),
+          ("eps goes inside the square root",), "sqrt(var) + eps"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a[:-1], 1e-5),), ("use the eps argument",),
+          "eps hard-coded as 1e-5"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="variance"),),
+          ("divides by the variance",), "the variance, not the standard deviation"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no beta"),), ("beta is missing",),
+          "forgets beta"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="no mean"),),
+          ("the running mean is missing",), "b_folded = b * scale + beta"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="plus mean"),),
+          ("the running mean is added",), "+ running_mean: wrong sign"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: fold_batchnorm(*a, slip="b unscaled"),), ("b was not scaled",),
+          "b left unscaled"),
+    Wrong(bn2d.check_fold_batchnorm, (fold_batchnorm_in_place,), ("changed its input W in place",), "in place"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: (fold_batchnorm(*a)[0], fold_batchnorm(*a)[1][None, :]),),
+          ("b_folded should have shape (M,)",), "b_folded (1, M): wrong shape"),
+    Wrong(bn2d.check_fold_batchnorm, (lambda *a: tuple(r + 0j for r in fold_batchnorm(*a)),), ("complex",),
+          "complex output"),
+    # chapter 8
     Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + 2 * p - k) // s,), ("forgot the + 1",), "off by one"),
     Wrong(cnn.check_output_size, (lambda n, k, s, p: (n + p - k) // s + 1,), ("2 * padding",), "padding once"),
     Wrong(cnn.check_output_size, (lambda n, k, s, p: n + 2 * p - k + 1,), ("divide by the stride",),
@@ -640,7 +718,7 @@ WRONG = [
           ("once, to one of them",), "a tie gets dout twice"),
     Wrong(cnn.check_maxpool_backward, (lambda x, d, k: d,), ("should have the shape of x",), "wrong shape"),
     Wrong(cnn.check_maxpool_backward, (lambda *a: maxpool_backward(*a) + 0j,), ("complex",), "complex output"),
-    # chapter 8
+    # chapter 9
     Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="no tanh'"),),
           ("forgot tanh's derivative",), "skips tanh's derivative"),
     Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="W_h"),), ("transpose",),

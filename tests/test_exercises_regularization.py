@@ -1,10 +1,11 @@
-"""The chapter 6 checkers: right dropout and L2 gradients pass, the usual wrong ones are named."""
+"""The chapter 6 checkers: right dropout, L2 gradients and stratified k-folds pass, the usual wrong ones are named."""
 
 import numpy as np
 import pytest
 
-from dlbook.exercises.regularization import check_dropout, check_l2_gradient
+from dlbook.exercises.regularization import check_dropout, check_l2_gradient, check_stratified_kfold
 from dlbook.layers import Dropout
+from reader_answers import stratified_kfold
 
 # ------------------------------------------------------------------ dropout --
 
@@ -138,3 +139,111 @@ def test_the_l2_starting_code_is_reported_not_raised():
     text = str(result)
     assert text.startswith("NOT YET l2_gradient")
     assert "expected" in text and "got 0.0" in text
+
+
+# --------------------------------------------------------- stratified k-fold --
+
+
+def dealt_class_by_class(y, k, rng):
+    """Another right answer: each class shuffled, dealt on from the fold where the last one stopped."""
+    folds, position = [[] for _ in range(k)], 0
+    for c in np.unique(y):
+        for i in rng.permutation(np.flatnonzero(y == c)):
+            folds[position % k].append(int(i))
+            position += 1
+    return [([i for i in range(len(y)) if i not in set(val)], val) for val in folds]  # lists of ints
+
+
+def test_a_right_stratified_kfold_passes_as_a_generator_or_a_list():
+    result = check_stratified_kfold(stratified_kfold)
+    assert result.passed, str(result)
+    assert result.total == 5
+    assert check_stratified_kfold(lambda y, k, rng: list(stratified_kfold(y, k, rng))).passed
+    assert check_stratified_kfold(lambda y, k, rng: tuple(stratified_kfold(y, k, rng))).passed
+
+
+def test_another_construction_with_lists_of_ints_passes():
+    result = check_stratified_kfold(dealt_class_by_class)
+    assert result.passed, str(result)
+
+
+def test_the_fold_order_and_the_order_within_a_fold_are_free():
+    def reordered(y, k, rng):
+        pairs = list(stratified_kfold(y, k, rng))[::-1]
+        return [(train[::-1], np.sort(val)) for train, val in pairs]
+
+    assert check_stratified_kfold(reordered).passed
+
+
+@pytest.mark.parametrize("slip, hint", [
+    ("plain", "plain k-fold ignores y"),
+    ("per-class split", "np.array_split on each class"),
+    ("no shuffle", "the split ignores rng"),
+    ("choice", "must not overlap"),
+    ("train all", "its validation fold included"),
+    ("val only", "not a pair (train_idx, val_idx)"),
+    ("floats", "holds floats"),
+])
+def test_usual_stratified_kfold_mistakes_are_named(slip, hint):
+    result = check_stratified_kfold(lambda y, k, rng: stratified_kfold(y, k, rng, slip=slip))
+    assert not result.passed
+    assert hint in " ".join(str(result).split()), str(result)
+
+
+def test_the_sorted_labels_expose_plain_kfold_and_the_small_class_stays_spread():
+    result = check_stratified_kfold(lambda y, k, rng: stratified_kfold(y, k, rng, slip="plain"))
+    text = " ".join(str(result).split())
+    assert "labels sorted by class, 3 classes of 20, k = 5: the folds are not stratified" in text
+
+    def small_class_in_one_fold(y, k, rng):
+        pairs = list(stratified_kfold(y, k, rng))
+        if np.sum(y == 2) != 3:
+            return pairs
+        (t0, v0), (t1, v1) = pairs[0], pairs[1]
+        move = v1[y[v1] == 2]  # fold 1's member of the small class goes to fold 0, one other sample back
+        back = v0[y[v0] != 2][:1]
+        v0, v1 = np.concatenate([np.setdiff1d(v0, back), move]), np.concatenate([np.setdiff1d(v1, move), back])
+        n = np.arange(len(y))
+        return [(np.setdiff1d(n, v0), v0), (np.setdiff1d(n, v1), v1), *pairs[2:]]
+
+    text = " ".join(str(check_stratified_kfold(small_class_in_one_fold)).split())
+    assert "has 2 of the 3 samples of class 2, it should have 0 or 1" in text, text
+
+
+def test_missing_and_left_out_indices_are_reported():
+    def drop_last(y, k, rng):
+        pairs = list(stratified_kfold(y, k, rng))
+        return [(train, val[:-1]) if i == 0 else (train, val) for i, (train, val) in enumerate(pairs)]
+
+    assert "is in no validation fold" in " ".join(str(check_stratified_kfold(drop_last)).split())
+
+    def train_short(y, k, rng):
+        return [(train[1:], val) for train, val in stratified_kfold(y, k, rng)]
+
+    assert "leaves out index" in str(check_stratified_kfold(train_short))
+
+    def train_twice(y, k, rng):
+        return [(np.concatenate([train, train[:1]]), val) for train, val in stratified_kfold(y, k, rng)]
+
+    assert "more than once" in str(check_stratified_kfold(train_twice))
+
+    def negative(y, k, rng):
+        return [(train - 1, val) for train, val in stratified_kfold(y, k, rng)]
+
+    assert "not an index of y" in str(check_stratified_kfold(negative))
+
+
+def test_stratified_kfold_in_place_and_exceptions_are_reported():
+    def sorts_y(y, k, rng):
+        y.sort()
+        return stratified_kfold(y, k, rng)
+
+    assert "changed y in place" in str(check_stratified_kfold(sorts_y))
+
+    def broken(y, k, rng):
+        yield 1 / 0
+
+    text = str(check_stratified_kfold(broken))
+    assert text.startswith("NOT YET stratified_kfold")
+    assert "your code raised ZeroDivisionError" in text
+    assert "returned None" in str(check_stratified_kfold(lambda y, k, rng: None))

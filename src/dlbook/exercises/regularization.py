@@ -1,4 +1,5 @@
-"""Checkers for chapter 6, Regularization: the reader's inverted dropout and L2 penalty gradient.
+"""Checkers for chapter 6, Regularization: the reader's inverted dropout, L2 penalty gradient and
+stratified k-fold cross-validation.
 
 Inverted dropout is two functions, one for each direction::
 
@@ -16,10 +17,17 @@ and the L2 penalty ``(lam / 2) * sum(W ** 2)`` has the gradient the reader write
         ...
         return dW
 
+Stratified k-fold is the chapter's k-fold with the class mix of every fold kept::
+
+    def stratified_kfold(y, k, rng):
+        ...
+        yield train_idx, val_idx          # k times; each class spread evenly over the folds
+
 A mask is random, so `check_dropout` does not ask for one particular mask: it
 checks what every correct mask has in common (each value dropped or scaled by
 1 / (1 - p), about a fraction p dropped, the same mask used going back, the
-randomness taken from ``rng``). When an answer is wrong, the checkers also try
+randomness taken from ``rng``); nor does `check_stratified_kfold` ask for one
+particular split. When an answer is wrong, the checkers also try
 the usual mistakes and name the one that matches.
 """
 
@@ -32,7 +40,7 @@ import numpy as np
 from dlbook.exercises import CheckResult, Mismatch, as_numbers, distinct_numbers, expect_close, run_checks
 from dlbook.optim import SGD
 
-__all__ = ["check_dropout", "check_l2_gradient"]
+__all__ = ["check_dropout", "check_l2_gradient", "check_stratified_kfold"]
 
 
 def _forward(forward_fn: Callable, x: np.ndarray, p: float,
@@ -241,4 +249,186 @@ def check_l2_gradient(fn: Callable) -> CheckResult:
             "a vector and a (2, 3, 3, 3) filter bank": other_shapes,
             "agrees with central differences": matches_central_differences,
             "one SGD step with it equals dlbook's weight decay": gives_sgd_weight_decay,
+        })
+
+
+# ---------------------------------------------------------- stratified k-fold --
+
+def _indices(value, what: str, n: int) -> np.ndarray:
+    """The reader's index array as int64, or a `Mismatch` saying why it is not indices into y."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        array = np.asarray(None)
+    if array.dtype == bool:
+        raise Mismatch(f"{what} holds True/False values (a mask?); give the positions as integers, "
+                       "e.g. np.flatnonzero(mask)")
+    if array.dtype.kind == "c":
+        raise Mismatch(f"{what} holds complex numbers; indices are integers")
+    if array.dtype.kind == "f":
+        example = array.flat[0] if array.size else 0.0
+        raise Mismatch(f"{what} holds floats (e.g. {float(example)!r}); indices must be integers. "
+                       "np.array([]) and np.append start from float64: start from np.array([], dtype=int) "
+                       "or concatenate integer arrays")
+    if array.dtype.kind not in "iu" or array.ndim != 1:
+        if array.dtype.kind in "iu":
+            raise Mismatch(f"{what} should be one list of indices (one axis), got shape {array.shape}")
+        shown = repr(value) if len(repr(value)) <= 60 else f"a {type(value).__name__}"
+        raise Mismatch(f"{what} should be an array or list of integer indices, got {shown}")
+    outside = array[(array < 0) | (array >= n)]
+    if outside.size:
+        raise Mismatch(f"{what} holds {int(outside[0])}, which is not an index of y (0 to {n - 1})")
+    return array.astype(np.int64)
+
+
+def _stratified_folds(fn: Callable, y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Call the reader's ``fn(y, k, rng)``; return its k pairs (train_idx, val_idx) as int64 arrays."""
+    y_in = y.copy()
+    out = fn(y_in, k, np.random.default_rng(seed))
+    if out is None:
+        raise Mismatch("your function returned None; yield the k pairs (train_idx, val_idx), or return a list "
+                       "of them")
+    if isinstance(out, np.ndarray) or not hasattr(out, "__iter__"):
+        raise Mismatch(f"should give k pairs (train_idx, val_idx), got {type(out).__name__}")
+    items = list(out)  # a generator runs here
+    if not np.array_equal(y_in, y):
+        raise Mismatch("your function changed y in place; leave the labels as they are")
+    if len(items) != k:
+        hint = ""
+        if len(items) == 2 and all(np.ndim(item) == 1 for item in items):
+            hint = " (a return inside the loop gives back the first pair only: yield every pair, or collect them)"
+        raise Mismatch(f"gave {len(items)} item(s) for k = {k}; it should give k pairs (train_idx, val_idx), "
+                       f"one per fold{hint}")
+    n, folds = len(y), []
+    for i, item in enumerate(items):
+        one_array = isinstance(item, np.ndarray) and item.ndim == 1
+        if one_array or not isinstance(item, (tuple, list, np.ndarray)) or len(item) != 2 \
+                or any(np.ndim(part) == 0 for part in item):
+            got = (f"one array of {len(item)} indices" if one_array or isinstance(item, (tuple, list))
+                   else f"a {type(item).__name__}")
+            raise Mismatch(f"item {i} is {got}, not a pair (train_idx, val_idx): give each validation fold "
+                           "together with its training indices, all the others")
+        folds.append((_indices(item[0], f"train_idx of fold {i}", n), _indices(item[1], f"val_idx of fold {i}", n)))
+    return folds
+
+
+def _check_stratified(folds: list[tuple[np.ndarray, np.ndarray]], y: np.ndarray, k: int) -> None:
+    """Raise `Mismatch` unless the folds are a stratified k-fold split of y (see `check_stratified_kfold`)."""
+    n = len(y)
+    vals = [val for _, val in folds]
+    counts = np.bincount(np.concatenate(vals), minlength=n)
+    if (counts > 1).any():
+        j = int(np.flatnonzero(counts > 1)[0])
+        where = [i for i, val in enumerate(vals) if j in val]
+        missing = int(np.sum(counts == 0))
+        times = "twice" if counts[j] == 2 else f"{counts[j]} times"
+        place = (f"{times} in validation fold {where[0]}" if len(where) == 1
+                 else f"in validation folds {', '.join(map(str, where[:-1]))} and {where[-1]}")
+        raise Mismatch(f"index {j} is {place}" + (f", and {missing} indices are in none" if missing else "")
+                       + ": the folds must not overlap, every sample is validated exactly once (note that "
+                       "rng.choice draws with replacement unless replace=False; rng.permutation shuffles)")
+    if (counts == 0).any():
+        missing = np.flatnonzero(counts == 0)
+        raise Mismatch(f"index {int(missing[0])} is in no validation fold ({missing.size} of the {n} indices "
+                       "are missing): the validation folds must cover every sample, each once")
+    for i, (train, val) in enumerate(folds):
+        if len(np.unique(train)) != len(train):
+            values, seen = np.unique(train, return_counts=True)
+            raise Mismatch(f"train_idx of fold {i} holds index {int(values[seen > 1][0])} more than once; "
+                           "train_idx is every index not in val_idx, each once")
+        inside = np.intersect1d(train, val)
+        if inside.size:
+            what = ("is every index, its validation fold included" if len(train) == n
+                    else f"contains {inside.size} of its {len(val)} validation indices (e.g. {int(inside[0])})")
+            raise Mismatch(f"train_idx of fold {i} {what}: the model would be validated on samples it was "
+                           "trained on; train_idx is every index NOT in val_idx")
+        left_out = np.setdiff1d(np.setdiff1d(np.arange(n), val), train)
+        if left_out.size:
+            raise Mismatch(f"train_idx of fold {i} leaves out index {int(left_out[0])}, which is not in its "
+                           f"validation fold: train_idx is every index not in val_idx, {n - len(val)} of them, "
+                           f"got {len(train)}")
+    classes, totals = np.unique(y, return_counts=True)
+    for i, val in enumerate(vals):
+        for c, total in zip(classes, totals):
+            have, low, high = int(np.sum(y[val] == c)), total // k, -(-total // k)
+            if not low <= have <= high:
+                should = f"{low}" if low == high else f"{low} or {high}"
+                raise Mismatch(f"the folds are not stratified: validation fold {i} has {have} of the {total} "
+                               f"samples of class {c}, it should have {should} ({total} / {k} = {total / k:.3g}). "
+                               "Spread each class over the folds on its own: plain k-fold ignores y")
+    sizes = [len(val) for val in vals]
+    low, high = n // k, -(-n // k)
+    if not all(low <= size <= high for size in sizes):
+        should = f"{low}" if low == high else f"{low} or {high}"
+        hint = ""
+        if sizes == sorted(sizes, reverse=True):
+            hint = (": np.array_split on each class gives every class's leftover samples to the first folds; "
+                    "deal the next class on from the fold where the previous one stopped")
+        raise Mismatch(f"the fold sizes differ by more than 1: {sizes}; with {n} samples and k = {k} every "
+                       f"validation fold should have {should}{hint}")
+
+
+def check_stratified_kfold(fn: Callable) -> CheckResult:
+    """Check the reader's ``stratified_kfold(y, k, rng)``, k-fold cross-validation that keeps the class mix.
+
+    ``y`` holds n integer class labels (a 1-D array); ``2 <= k <= n``; ``rng`` is an
+    ``np.random.Generator``. The function yields (or returns a list of) k pairs
+    ``(train_idx, val_idx)`` of integer index arrays (NumPy arrays or lists of ints) such that
+
+    * the k ``val_idx`` partition ``range(n)``: every index is in exactly one validation fold;
+    * each ``train_idx`` is exactly the other indices, ``n - len(val_idx)`` of them, each once;
+    * every class is spread evenly: a class with ``n_c`` samples has ``floor(n_c / k)`` or
+      ``ceil(n_c / k)`` of them in every validation fold (0 or 1 if ``n_c < k``);
+    * the folds are as equal as plain k-fold's: every ``val_idx`` has ``floor(n / k)`` or
+      ``ceil(n / k)`` indices;
+    * the split comes from ``rng``: equally seeded generators give the same folds, different
+      seeds different ones. No particular shuffle is required, and the order of the folds and
+      of the indices within one is free.
+
+    One construction meets all of them: shuffle ``range(n)`` with ``rng``, sort it by label
+    with a stable sort (each class stays shuffled), and deal it round-robin, position ``j`` to
+    fold ``j % k``. (Splitting each class with ``np.array_split`` balances the classes but gives
+    every class's leftovers to the first folds, so the sizes can differ by more than 1.)
+    """
+    def stratified(y, k, seed=0):
+        _check_stratified(_stratified_folds(fn, np.asarray(y), k, seed), np.asarray(y), k)
+
+    def sorted_balanced():
+        stratified(np.repeat([0, 1, 2], 20), 5)
+
+    def sorted_unbalanced():
+        # 13, 6 and 3 samples, k = 4: class 2 has fewer members than folds; folds of 5 or 6
+        stratified(np.repeat([0, 1, 2], [13, 6, 3]), 4)
+
+    def shuffled_labels():
+        y = np.random.default_rng(5).permutation(np.repeat([9, 2, 5], [10, 8, 5]))  # 23 samples, k = 4
+        stratified(y, 4)
+
+    def two_folds():
+        stratified(np.random.default_rng(6).permutation(np.repeat([1, 0], [9, 7])), 2)
+
+    def uses_rng():
+        y, k = np.repeat([0, 1, 2], 10), 3
+
+        def folds(seed):
+            got = _stratified_folds(fn, y, k, seed)
+            _check_stratified(got, y, k)
+            return [(frozenset(train.tolist()), frozenset(val.tolist())) for train, val in got]
+
+        first, again, other = folds(1), folds(1), folds(2)
+        if first != again:
+            raise Mismatch("two calls with rng = np.random.default_rng(1) gave different folds: take the shuffle "
+                           "from the rng argument (e.g. rng.permutation), not from np.random")
+        if {val for _, val in first} == {val for _, val in other}:
+            raise Mismatch("rng seeded 1 and rng seeded 2 gave the same folds: the split ignores rng. Shuffle "
+                           "(with rng.permutation) before dealing the indices out, so that which samples share "
+                           "a fold is random")
+
+    with np.errstate(all="ignore"):
+        return run_checks("stratified_kfold", {
+            "labels sorted by class, 3 classes of 20, k = 5": sorted_balanced,
+            "labels sorted, classes of 13, 6 and 3 (fewer than k = 4)": sorted_unbalanced,
+            "shuffled labels 9, 2 and 5 (10, 8, 5 samples), k = 4": shuffled_labels,
+            "k = 2, classes of 9 and 7": two_folds,
+            "the split comes from rng": uses_rng,
         })
