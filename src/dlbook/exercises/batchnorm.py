@@ -200,7 +200,8 @@ def check_fold_batchnorm(fn: Callable) -> CheckResult:
             (W * std / gamma, "the scale is upside down: scale = gamma / sqrt(running_var + eps)"),
             ((W - mean) * scale, "the running mean is subtracted from the output y, once: it belongs in "
                                  "b_folded, not in W_folded"),
-            (W, "W must be scaled too: W_folded = W * gamma / sqrt(running_var + eps)"),
+            (W, "W is unchanged, but batch norm rescales every output feature, so the weights into it change "
+                "too: substitute y = x W + b into batch norm and collect what multiplies x"),
         ]
         for wrong, hint in W_mistakes:
             if wrong is not None and not np.allclose(wrong, W_right, rtol=1e-6, atol=1e-9) \
