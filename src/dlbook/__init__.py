@@ -24,6 +24,7 @@ One concept per module (see docs/ARCHITECTURE.md):
     sequences   generated sequences: noisy sines, delayed recall, addition text
     dates       generated dates as written -> ISO 8601, for alignment
     train       the training loop, accuracy, early stopping
+    small_digits  chapters 6 and 7's small problem: 300 training digits, make_net, fit
     surfaces    functions to watch optimizers on
     validation  the checks every module shares (real numbers, float dtypes, hyperparameters)
     hot         changes applied to a training explorer while it trains
