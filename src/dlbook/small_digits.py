@@ -46,7 +46,7 @@ class Split(NamedTuple):
 
 @cache
 def split() -> Split:
-    """The digits as chapters 6 and 7 use them: few training images, a validation set, the test set."""
+    """The digits of chapters 6 and 7: few training images, a validation set, the test set."""
     digits = load_digits(dtype=np.float64)  # pixels in [0, 1]; the book's usual split
     arrays = (digits.x_train[:300], digits.y_train[:300],
               digits.x_train[300:800], digits.y_train[300:800],
@@ -57,7 +57,10 @@ def split() -> Split:
 
 
 def make_net(seed: int = 0, dropout: float = 0.0) -> Sequential:
-    """64 -> 100 -> 100 -> 10 with ReLU; with dropout > 0, a Dropout layer after each hidden layer."""
+    """64 -> 100 -> 100 -> 10 with ReLU.
+
+    With dropout > 0, a Dropout layer follows each hidden layer.
+    """
     rng = np.random.default_rng(seed)
     layers, d_in = [], 64
     for _ in range(2):
