@@ -1,7 +1,6 @@
 """dlbook.attention and dlbook.transformer: float64 gradient checks (mask, heads, a value used on
 several paths), the causal mask's promise, float32 kept, shape errors naming the layer."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -13,11 +12,7 @@ from dlbook.transformer import LayerNorm, PositionalEncoding, TransformerBlock, 
 TOL = 1e-7
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def rand(*shape, seed=0):

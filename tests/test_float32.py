@@ -1,6 +1,5 @@
 """The float32 fast path: same results as float64 to float32 precision, and no float64 anywhere in it."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -16,11 +15,7 @@ from dlbook.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 RTOL = 1e-4
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def small_mlp(dtype):

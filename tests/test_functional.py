@@ -1,6 +1,5 @@
 """dlbook.functional: values by hand, derivatives vs finite differences, numerics at +-1e4, properties."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -19,11 +18,7 @@ finite_floats = st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)
 score_matrices = arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)), elements=finite_floats)
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def test_activation_values_by_hand():

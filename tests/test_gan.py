@@ -1,7 +1,6 @@
 """dlbook.gan: the losses and their gradients, the generator's gradient through a frozen discriminator
 (gradient-checked in float64), which network each step changes, the vanishing minimax gradient, the ring data."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -15,11 +14,7 @@ from dlbook.optim import SGD, Adam
 TOL = 1e-7
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def make_gan(*, dtype=np.float64, loss="non-saturating", seed=0, g_optimizer=None, d_optimizer=None, **kw):

@@ -1,7 +1,6 @@
 """dlbook.layers: gradient checks, dtype, no in-place changes, shape errors, BatchNorm, Dropout."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
@@ -13,11 +12,7 @@ from dlbook.layers import BatchNorm, Dropout, Flatten, LeakyReLU, Linear, ReLU, 
 TOL = 1e-7
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 class FixedMaskDropout(Dropout):

@@ -1,7 +1,6 @@
 """dlbook.losses: values by hand, gradients vs finite differences, dtype, target validation, huge logits."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
@@ -11,11 +10,7 @@ from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.losses import MSELoss, SigmoidBCE, SoftmaxCrossEntropy
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def make_case(name, dtype=np.float64):

@@ -2,7 +2,6 @@
 state carried between chunks (truncated BPTT), float32 kept, shape errors, clipping by hand."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -17,11 +16,7 @@ TOL = 1e-7
 CELLS = [RNN, LSTM, GRU]
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.filterwarnings("error")  # a warning is a failure here
 
 
 def make(cell, dtype=np.float64, D=3, H=4):
