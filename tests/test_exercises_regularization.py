@@ -199,7 +199,7 @@ def test_the_sorted_labels_expose_plain_kfold_and_the_small_class_stays_spread()
         pairs = list(stratified_kfold(y, k, rng))
         if np.sum(y == 2) != 3:
             return pairs
-        (t0, v0), (t1, v1) = pairs[0], pairs[1]
+        v0, v1 = pairs[0][1], pairs[1][1]  # the first two validation folds
         move = v1[y[v1] == 2]  # fold 1's member of the small class goes to fold 0, one other sample back
         back = v0[y[v0] != 2][:1]
         v0, v1 = np.concatenate([np.setdiff1d(v0, back), move]), np.concatenate([np.setdiff1d(v1, move), back])

@@ -85,6 +85,11 @@ class Watched:
 
         self.context.route("**/*", route)
 
+    def assert_clean(self) -> None:
+        """No console or page error, no failed request, and nothing requested from elsewhere."""
+        assert self.errors == [], self.errors
+        assert self.foreign == [], f"requests left the local server: {self.foreign}"
+
     def close(self) -> None:
         self.context.close()
 
@@ -105,6 +110,19 @@ def open_page(browser):
     yield make
     for watched in opened:
         watched.close()
+
+
+@pytest.fixture
+def chapter_page(page_site, serve, open_page):
+    """``chapter_page("rnn") -> Watched``: the built book served locally, opened at book/rnn.html."""
+
+    def open_chapter(name: str) -> Watched:
+        base = serve(page_site(name))
+        watched = open_page(base)
+        watched.page.goto(f"{base}/book/{name}.html", wait_until="load")
+        return watched
+
+    return open_chapter
 
 
 def free_port() -> int:

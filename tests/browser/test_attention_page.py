@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_attention_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("attention"))
-    watched = open_page(base)
+def test_attention_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("attention")
     page = watched.page
-    page.goto(f"{base}/book/attention.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 3
 
@@ -59,5 +57,4 @@ def test_attention_explorers_respond_to_their_controls(page_site, serve, open_pa
     heatmap.get_by_label("date as written").select_option(label="17.06.1968")
     assert "'17.06.1968' → '1968-06-17'" in readout(heatmap)
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

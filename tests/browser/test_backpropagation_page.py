@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_backpropagation_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("backpropagation"))
-    watched = open_page(base)
+def test_backpropagation_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("backpropagation")
     page = watched.page
-    page.goto(f"{base}/book/backpropagation.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 2
 
@@ -40,5 +38,4 @@ def test_backpropagation_explorers_respond_to_their_controls(page_site, serve, o
     depth.get_by_label("activation").select_option(label="ReLU")
     assert "(exploding)" in readout(depth)
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_cnn_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("cnn"))
-    watched = open_page(base)
+def test_cnn_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("cnn")
     page = watched.page
-    page.goto(f"{base}/book/cnn.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 2
 
@@ -51,5 +49,4 @@ def test_cnn_explorers_respond_to_their_controls(page_site, serve, open_page):
     page.keyboard.press("Home")  # before training
     assert readout(cnn).startswith("Epoch 0: validation accuracy")
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_generative_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("generative"))
-    watched = open_page(base)
+def test_generative_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("generative")
     page = watched.page
-    page.goto(f"{base}/book/generative.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 2
 
@@ -52,5 +50,4 @@ def test_generative_explorers_respond_to_their_controls(page_site, serve, open_p
     digits.get_by_label("epoch").select_option(label="0")
     assert image(digits) != before and readout(digits).startswith("Epoch 0: ")
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_gradient_descent_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("gradient-descent"))
-    watched = open_page(base)
+def test_gradient_descent_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("gradient-descent")
     page = watched.page
-    page.goto(f"{base}/book/gradient-descent.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 2
 
@@ -37,5 +35,4 @@ def test_gradient_descent_explorers_respond_to_their_controls(page_site, serve, 
     assert image(logistic) != before
     assert readout(logistic).startswith("Batch size 200, η = 0.1: 1 update per epoch")
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

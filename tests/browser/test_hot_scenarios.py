@@ -57,20 +57,16 @@ def test_scenarios_respond_on_a_page_of_explorers(tmp_path, serve, open_page):
     found = page.locator("div.dlbx")
     assert found.count() == 2
     assert [check_scenarios(page, found.nth(i)) for i in range(2)] == [2, 2]
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_scenario_of_the_book_is_selectable(name, page_site, serve, open_page):
-    base = serve(page_site(name))
-    watched = open_page(base)
+def test_every_scenario_of_the_book_is_selectable(name, chapter_page):
+    watched = chapter_page(name)
     page = watched.page
-    page.goto(f"{base}/book/{name}.html", wait_until="load")
     blocks = page.locator("div.dlbx", has=page.get_by_label("mid-run change"))
     assert blocks.count() == PAGES[name]
     for i in range(blocks.count()):
         blocks.nth(i).scroll_into_view_if_needed()
         check_scenarios(page, blocks.nth(i))
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_batchnorm_explorer_responds_to_its_controls(page_site, serve, open_page):
-    base = serve(page_site("normalization"))
-    watched = open_page(base)
+def test_batchnorm_explorer_responds_to_its_controls(chapter_page):
+    watched = chapter_page("normalization")
     page = watched.page
-    page.goto(f"{base}/book/normalization.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 1
     explorer = blocks.nth(0)
@@ -31,5 +29,4 @@ def test_batchnorm_explorer_responds_to_its_controls(page_site, serve, open_page
     assert image(explorer) != at_three
     assert readout(explorer).startswith("Weight scale 3, without batch normalization")
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("optimizers"))
-    watched = open_page(base)
+def test_optimizers_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("optimizers")
     page = watched.page
-    page.goto(f"{base}/book/optimizers.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 3
 
@@ -53,5 +51,4 @@ def test_optimizers_explorers_respond_to_their_controls(page_site, serve, open_p
     init.get_by_label("activation").select_option(label="ReLU")
     assert readout(init).startswith("ReLU, weights He (std 0.141)") and "exactly 0" in readout(init)
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

@@ -6,11 +6,9 @@ from pages import image, readout
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_rnn_explorers_respond_to_their_controls(page_site, serve, open_page):
-    base = serve(page_site("rnn"))
-    watched = open_page(base)
+def test_rnn_explorers_respond_to_their_controls(chapter_page):
+    watched = chapter_page("rnn")
     page = watched.page
-    page.goto(f"{base}/book/rnn.html", wait_until="load")
     blocks = page.locator("div.dlbx")
     assert blocks.count() == 3
 
@@ -61,5 +59,4 @@ def test_rnn_explorers_respond_to_their_controls(page_site, serve, open_page):
     page.keyboard.press("Home")  # untrained
     assert readout(sampler).startswith("Epoch 0, temperature 5:")
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()

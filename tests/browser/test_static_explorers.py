@@ -67,5 +67,4 @@ def test_static_explorers_respond_to_their_controls(page_site, serve, open_page)
     nudge(page, examples)
     assert image(overfitting) != before and readout(overfitting) != said
 
-    assert watched.errors == [], watched.errors
-    assert watched.foreign == [], f"requests left the local server: {watched.foreign}"
+    watched.assert_clean()
