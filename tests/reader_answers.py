@@ -121,3 +121,32 @@ def stratified_kfold(y, k, rng, *, slip=None):
             yield np.append(np.array([]), train), np.append(np.array([]), val)
         else:
             yield train, val
+
+
+# ---- chapter 9: one RNN step backward, one LSTM step forward (slip= gives a likely mistake) ----
+
+def rnn_step_backward(dh, x, h_prev, h, W_x, W_h, *, slip=None):
+    da = dh if slip == "no tanh'" else dh * (1 - h) if slip == "1 - h" else dh * (1 - h * h)
+    dW_h = (h if slip == "h for dW_h" else h_prev).T @ da
+    dh_prev = da @ (W_h if slip == "W_h not transposed" else W_h.T)
+    db = da.mean(axis=0) if slip == "mean" else da.sum(axis=0)
+    return da @ W_x.T, dh_prev, x.T @ da, dW_h, db
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b, *, slip=None):
+    a = x @ W_x + h_prev @ W_h + b
+    H = h_prev.shape[1]
+    i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
+    if slip == "ifog":
+        g, o = o, g
+    i, f, o = sigmoid(i), sigmoid(f), sigmoid(o)
+    g = sigmoid(g) if slip == "sigmoid g" else np.tanh(g)
+    c = f * c_prev + (g if slip == "no i" else i * g)
+    h = o * c if slip == "no tanh(c)" else o * np.tanh(c)
+    if slip == "h_prev":
+        h = o * np.tanh(c) + h_prev
+    return h, c

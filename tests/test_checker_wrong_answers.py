@@ -25,8 +25,8 @@ from dlbook.exercises import backpropagation as bp
 from dlbook.exercises import cnn, gradient_descent as gd, loss_functions as lf, optimizers as opt
 from dlbook.exercises import perceptrons as pc, regularization as reg
 from reader_answers import (  # the chapter's gates by their notebook names: check_gate finds them here
-    AND, NAND, NOR, OR, XOR, add_and_subtract, forward_differences, gradient_on_copies, numerical_gradient,
-    stratified_kfold,
+    AND, NAND, NOR, OR, XOR, add_and_subtract, forward_differences, gradient_on_copies, lstm_cell_forward,
+    numerical_gradient, rnn_step_backward, stratified_kfold,
 )
 from dlbook.exercises import generative as gen
 from dlbook.exercises import rnn
@@ -313,21 +313,6 @@ def maxpool_backward(x, dout, k, *, mode="max"):
 
 # ------------------------------------------------------------------- chapter 9 --
 
-def rnn_step_backward(dh, x, h_prev, h, W_x, W_h, *, slip=None):
-    da = dh if slip == "no tanh'" else dh * (1 - h * h)
-    dh_prev = da @ (W_h if slip == "W_h" else W_h.T)
-    return da @ W_x.T, dh_prev, x.T @ da, (h if slip == "h" else h_prev).T @ da, da.sum(axis=0)
-
-
-def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b, *, slip=None):
-    a = x @ W_x + h_prev @ W_h + b
-    H = h_prev.shape[1]
-    i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
-    if slip == "ifog":
-        g, o = o, g
-    i, f, g, o = 1 / (1 + np.exp(-i)), 1 / (1 + np.exp(-f)), np.tanh(g), 1 / (1 + np.exp(-o))
-    c = f * c_prev + (g if slip == "no i" else i * g)
-    return (o * c if slip == "no tanh" else o * np.tanh(c)), c
 
 
 def clip_grad_norm(grads, max_norm, *, slip=None):
@@ -721,15 +706,15 @@ WRONG = [
     # chapter 9
     Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="no tanh'"),),
           ("forgot tanh's derivative",), "skips tanh's derivative"),
-    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="W_h"),), ("transpose",),
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="W_h not transposed"),), ("transpose",),
           "W_h instead of its transpose"),
-    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="h"),), ("not by h",),
+    Wrong(rnn.check_rnn_step_backward, (lambda *a: rnn_step_backward(*a, slip="h for dW_h"),), ("not by h",),
           "h instead of h_prev in dW_h"),
     Wrong(rnn.check_rnn_step_backward, (lambda *a: tuple(g + 0j for g in rnn_step_backward(*a)),), ("complex",),
           "complex output"),
     Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="ifog"),), ("order i, f, g, o",),
           "gates read in the order i, f, o, g"),
-    Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="no tanh"),),
+    Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="no tanh(c)"),),
           ("goes through tanh",), "h = o * c"),
     Wrong(rnn.check_lstm_cell_forward, (lambda *a: lstm_cell_forward(*a, slip="no i"),),
           ("input gate scales the candidate",), "forgets the input gate"),
