@@ -14,8 +14,11 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --all -W --keep-going
 	@echo "The book is at _build/html/index.html"
 
+# Unit tests and notebooks run two at a time (one notebook per worker, its
+# cells in order); the browser tests then run alone, since they time redraws.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m browser
 
 # Re-execute every chapter in a fresh kernel in website mode and save the
 # outputs into the .ipynb files: run this before committing a chapter.
