@@ -327,6 +327,21 @@ def test_static_training_explorer_has_frames_and_repeats_the_image_after_diverge
     assert rate_10 == ["epoch 0", "epoch 4", "diverged at epoch 5"]
 
 
+def test_trained_reuses_a_run_the_website_precomputed_and_hands_out_copies():
+    ex = counter_explorer(max_epochs=8)
+    calls = []
+    init = ex.init_fn
+    ex.init_fn = lambda **settings: calls.append(settings) or init(**settings)
+    explorer_html(ex)
+    computed = len(calls)
+    first = ex.trained(rate=1)  # epoch 8, the last frame: the precomputed run
+    assert len(calls) == computed and first.values == [1, 2, 3, 4, 5, 6, 7, 8]
+    first.values.clear()
+    assert ex.trained(rate=1).values == [1, 2, 3, 4, 5, 6, 7, 8]  # the caller's changes stay its own
+    assert ex.trained(rate=10).diverged_at == 5 and len(calls) == computed
+    assert ex.trained(3, rate=1).values == [1, 2, 3] and len(calls) == computed + 1  # not precomputed
+
+
 def test_two_static_explorers_never_share_an_element_id():
     a, b = explorer_html(line_explorer(slopes=[1])), explorer_html(line_explorer(slopes=[1]))
     ids_a = set(re.findall(r'id="([^"]+)"', a))

@@ -176,6 +176,7 @@ def _states(explorer: Any, settings: dict, frames: list[int]):
     for epoch in frames:
         state = explorer.advance(state, epoch - state.epoch)
         yield state
+    explorer.remember(settings, frames[-1], state)  # the chapter's readouts reuse the finished run
 
 
 def _evaluate(explorer: Any, settings: dict, frames: list[int], colors: int) -> list[tuple[bytes, str]]:

@@ -17,6 +17,7 @@ notebooks) it writes a self-contained HTML block of precomputed images
 
 from __future__ import annotations
 
+import copy
 import numbers
 import os
 import threading
@@ -253,6 +254,7 @@ class TrainingExplorer(_Base):
         self.adjust_fn = adjust
         self.hot = hot_names(self.controls, adjust is not None)
         self.scenarios = dict(scenarios or {})
+        self._finished: dict[tuple, Any] = {}  # (epoch, settings) -> a run the website precomputed
         for name, scenario in self.scenarios.items():
             self.settings(**scenario.settings)  # unknown controls raise
             for epoch, changed in scenario.changes.items():
@@ -325,8 +327,20 @@ class TrainingExplorer(_Base):
         return state.diverged_at is not None or state.epoch >= self.max_epochs
 
     def trained(self, epoch: int | None = None, **values: Any) -> Any:
-        """The state after training `epoch` epochs (default `max_epochs`) at these settings."""
-        return self.advance(self.start(**values), self.max_epochs if epoch is None else epoch)
+        """The state after training `epoch` epochs (default `max_epochs`) at these settings.
+
+        A run the website's precomputation already made (see `remember`) is not
+        trained again: the caller gets a copy of it, to change as it likes.
+        """
+        epoch = self.max_epochs if epoch is None else epoch
+        kept = self._finished.get((epoch, tuple(self.settings(**values).items())))
+        if kept is not None:
+            return copy.deepcopy(kept)
+        return self.advance(self.start(**values), epoch)
+
+    def remember(self, settings: Mapping[str, Any], epoch: int, state: Any) -> None:
+        """Keep a copy of `state`: `start(**settings)` trained `epoch` epochs, for `trained` to reuse."""
+        self._finished[(epoch, tuple(self.settings(**settings).items()))] = copy.deepcopy(state)
 
     def text(self, epoch: int | None = None, **values: Any) -> str:
         """The readout after training `epoch` epochs (default `max_epochs`) at these settings."""
